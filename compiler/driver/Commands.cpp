@@ -1,0 +1,334 @@
+//===- Commands.cpp - fgcc's subcommands ----------------------------------===//
+//
+// Each command resolves a config or a project through Session and prints in
+// the reference's format (spec section 11) where one is defined.
+//
+//===----------------------------------------------------------------------===//
+#include "driver/Commands.h"
+
+#include "load/Project.h"
+#include "preprocess/Preprocessor.h"
+#include "support/PyPath.h"
+#include "support/PyText.h"
+
+#include <dirent.h>
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+namespace fgcc {
+
+namespace {
+
+std::string cwd() {
+  char buf[4096];
+  return getcwd(buf, sizeof buf) ? buf : "/";
+}
+
+std::string rel(const std::string &path) { return pypath::relpath(path, cwd(), cwd()); }
+
+bool isDir(const std::string &p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/// Reads `meta.config_name` / `meta.config_description` of a rendered
+/// config for `ls`; missing values give the reference's defaults.
+std::pair<std::string, std::string> configLabel(const std::string &ppText) {
+  std::string name = "Anonymous", description = "No Description";
+  YAML::Node root = YAML::Load(ppText);
+  if (root.IsMap()) {
+    YAML::Node meta;
+    for (const auto &kv : root)
+      if (kv.first.IsScalar() && kv.first.Scalar() == "meta")
+        meta = kv.second;
+    if (meta && meta.IsMap()) {
+      for (const auto &kv : meta) {
+        if (!kv.first.IsScalar() || !kv.second.IsScalar())
+          continue;
+        if (kv.first.Scalar() == "config_name")
+          name = kv.second.Scalar();
+        else if (kv.first.Scalar() == "config_description")
+          description = kv.second.Scalar();
+      }
+    }
+  }
+  return {name, description};
+}
+
+/// Lists one project: a header and one line per config.
+void listProject(GlobalOptions &opts, const std::string &projectDir, bool header, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  ProjectInfo project = session.loadProject(projectDir);
+  if (header)
+    out << "\nProject Path: " << projectDir << "\n\n";
+  out << project.name << " : " << project.description << "\n";
+  for (const auto &[name, path] : findConfigs(project)) {
+    std::string label = name == project.defaultConfig ? "[" + name + "]" : name;
+    std::string line;
+    try {
+      Session one(opts.request, *opts.sources);
+      RenderedConfig rc = one.renderProjectConfig(project, name);
+      auto [configName, description] = configLabel(rc.result.text);
+      line = configName + " : " + description;
+    } catch (const std::exception &) {
+      line = "PARSE ERROR : An error occured while parsing the configuration.";
+    }
+    char padded[64];
+    std::snprintf(padded, sizeof padded, "%-30s", label.c_str());
+    out << "    " << (label.size() >= 30 ? label : std::string(padded)) << " " << line << "\n";
+  }
+}
+
+void findProjects(const std::string &dir, std::vector<std::string> &out, int depth) {
+  if (depth > 32)
+    return;
+  struct stat st {};
+  if (::stat((dir + "/meta.yaml").c_str(), &st) == 0 && S_ISREG(st.st_mode))
+    out.push_back(dir);
+  DIR *d = opendir(dir.c_str());
+  if (!d)
+    return;
+  std::vector<std::string> names;
+  while (dirent *e = readdir(d))
+    names.emplace_back(e->d_name);
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const std::string &n : names)
+    if (n != "." && n != ".." && n[0] != '.' && isDir(dir + "/" + n))
+      findProjects(dir + "/" + n, out, depth + 1);
+}
+
+/// Every `*.yaml` file under the search directories, sorted per directory.
+std::vector<std::pair<std::string, std::string>> templateFiles(const std::vector<std::string> &dirs) {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::function<void(const std::string &, const std::string &)> walk = [&](const std::string &dir,
+                                                                           const std::string &relName) {
+    DIR *d = opendir(dir.c_str());
+    if (!d)
+      return;
+    std::vector<std::string> names;
+    while (dirent *e = readdir(d))
+      names.emplace_back(e->d_name);
+    closedir(d);
+    std::sort(names.begin(), names.end());
+    for (const std::string &n : names) {
+      if (n == "." || n == ".." || n[0] == '.')
+        continue;
+      std::string path = dir + "/" + n, name = relName.empty() ? n : relName + "/" + n;
+      if (isDir(path))
+        walk(path, name);
+      else if (n.size() > 5 && n.compare(n.size() - 5, 5, ".yaml") == 0)
+        files.emplace_back(name, path);
+    }
+  };
+  for (const std::string &dir : dirs)
+    walk(dir, "");
+  return files;
+}
+
+/// The literal name of the first `{% extends 'x' %}` in preprocessed text.
+std::string literalExtends(const std::string &text) {
+  size_t at = 0;
+  while ((at = text.find("{%", at)) != std::string::npos) {
+    size_t i = at + 2;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+'))
+      ++i;
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+      ++i;
+    if (text.compare(i, 7, "extends") == 0) {
+      i += 7;
+      while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+        ++i;
+      if (i < text.size() && (text[i] == '\'' || text[i] == '"')) {
+        size_t end = text.find(text[i], i + 1);
+        if (end != std::string::npos)
+          return text.substr(i + 1, end - i - 1);
+      }
+      return "";
+    }
+    at += 2;
+  }
+  return "";
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+int runPp(GlobalOptions &opts, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  RenderedConfig rc = session.render();
+  if (!opts.lineMap) {
+    out << rc.result.text << "\n";
+    return 0;
+  }
+  // One line per rendered line: origin, then the text.
+  std::istringstream lines(rc.result.text);
+  std::string line;
+  for (uint32_t n = 1; std::getline(lines, line); ++n) {
+    const render::LineOriginInfo &o = rc.lineMap.origin(n);
+    std::string where = o.loc.valid() ? o.loc.file->path() + ":" + std::to_string(o.loc.line) : "?";
+    out << n << "\t" << where << "\t" << line << "\n";
+  }
+  return 0;
+}
+
+int runEmit(GlobalOptions &opts, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  if (opts.emit == "render")
+    return runPp(opts, out);
+  session.resolve();
+  std::shared_ptr<const TemplateSource> src = session.configSource();
+  if (opts.emit == "load") {
+    // The config file's own template, then its sub-templates in file order.
+    for (const TemplatePart &part : TemplateLoader::split(src->file->text()))
+      out << "template " << (part.name.empty() ? src->name : part.name) << " (" << src->file->path() << ":"
+          << (1 + std::count(src->file->text().begin(),
+                             src->file->text().begin() + static_cast<std::ptrdiff_t>(part.offset), '\n'))
+          << "): " << py::strRepr(part.text) << "\n";
+    return 0;
+  }
+  if (opts.emit == "preprocess") {
+    out << preprocess(src->text, opts.request.commentMode).text << "\n";
+    return 0;
+  }
+  throw FatalError(SourceLoc{}, "unknown --emit phase '" + opts.emit +
+                                    "'; this version supports load, preprocess and render");
+}
+
+int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recursive, std::ostream &out) {
+  if (recursive) {
+    std::vector<std::string> projects;
+    for (const std::string &d : dirs.empty() ? std::vector<std::string>{"."} : dirs)
+      findProjects(absolutePath(d), projects, 0);
+    for (const std::string &p : projects) {
+      try {
+        listProject(opts, p, true, out);
+      } catch (const FatalError &e) {
+        out << "\nProject Path: " << p << "\n\nPARSE ERROR: " << p << "/meta.yaml '" << e.diag().message << "'\n";
+      }
+    }
+    return 0;
+  }
+  if (dirs.empty()) {
+    std::optional<std::string> dir = findProjectDir(opts.request.projectDir);
+    if (!dir)
+      throw FatalError(SourceLoc{}, "No projects were found at or above " + absolutePath(opts.request.projectDir) +
+                                        " (no meta.yaml)");
+    listProject(opts, *dir, *dir != absolutePath(opts.request.projectDir), out);
+    return 0;
+  }
+  for (const std::string &d : dirs) {
+    std::optional<std::string> dir = findProjectDir(d);
+    if (!dir)
+      throw FatalError(SourceLoc{}, "No projects were found at or above " + absolutePath(d) + " (no meta.yaml)");
+    listProject(opts, *dir, true, out);
+  }
+  return 0;
+}
+
+int runTlist(GlobalOptions &opts, const std::string &format, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  std::optional<std::string> dir = findProjectDir(opts.request.projectDir);
+  if (!dir)
+    throw FatalError(SourceLoc{}, "No projects were found at or above " + absolutePath(opts.request.projectDir) +
+                                      " (no meta.yaml)");
+  ProjectInfo project = session.loadProject(*dir);
+  auto files = templateFiles(project.searchDirs);
+  if (format == "files") {
+    for (const auto &f : files)
+      out << rel(f.second) << "\n";
+    out << "\n";
+    return 0;
+  }
+  // md: the static inheritance forest through literal extends.
+  struct Node {
+    std::string name, file, parent;
+  };
+  std::vector<Node> nodes;
+  for (const auto &[name, path] : files) {
+    for (const TemplatePart &part : TemplateLoader::split(readFile(path))) {
+      std::string pp = preprocess(part.text, CommentMode::Preserve).text;
+      nodes.push_back({part.name.empty() ? name : part.name, path, literalExtends(pp)});
+    }
+  }
+  std::set<std::string> known;
+  for (const Node &n : nodes)
+    known.insert(n.name);
+  std::function<void(const std::string &, int)> print = [&](const std::string &parent, int level) {
+    for (const Node &n : nodes) {
+      bool root = parent.empty() && (n.parent.empty() || !known.count(n.parent));
+      if ((parent.empty() && root) || (!parent.empty() && n.parent == parent && n.name != parent)) {
+        out << std::string(4 * level, ' ') << "- [" << n.name << "](" << rel(n.file) << ")\n";
+        if (level < 64)
+          print(n.name, level + 1);
+      }
+    }
+  };
+  print("", 0);
+  return 0;
+}
+
+int runTrefs(GlobalOptions &opts, const std::string &format, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  RenderedConfig rc = session.render();
+  for (const auto &[name, file] : rc.loaded) {
+    if (format == "md")
+      out << "- [" << name << "](" << rel(file) << ")\n";
+    else
+      out << rel(file) << "\n";
+  }
+  if (format != "md")
+    out << "\n";
+  return 0;
+}
+
+int runIndex(GlobalOptions &opts, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  std::optional<std::string> dir = findProjectDir(opts.request.projectDir);
+  if (!dir)
+    throw FatalError(SourceLoc{}, "No projects were found at or above " + absolutePath(opts.request.projectDir) +
+                                      " (no meta.yaml)");
+  ProjectInfo project = session.loadProject(*dir);
+  std::string readme = *dir + "/README.md";
+  if (::access(readme.c_str(), R_OK) == 0)
+    out << readFile(readme) << "\n";
+  out << "#### Project Directory: \"" << *dir << "\"\n\n";
+  out << "## Meta Config\n\n- name: " << project.name << "\n- description: " << project.description
+      << "\n- config_prefix: " << project.configPrefix << "\n\n";
+  out << "## Available Configurations\n\n";
+  for (const auto &[name, path] : findConfigs(project))
+    out << "- [" << name << "](" << rel(path) << ")\n";
+  out << "\nDefault Configuration: " << project.defaultConfig << "\n";
+  return 0;
+}
+
+int runMeta(GlobalOptions &opts, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  std::optional<std::string> dir = findProjectDir(opts.request.projectDir);
+  if (!dir)
+    throw FatalError(SourceLoc{}, "No projects were found at or above " + absolutePath(opts.request.projectDir) +
+                                      " (no meta.yaml)");
+  ProjectInfo project = session.loadProject(*dir);
+  std::string metaPath = *dir + "/meta.yaml";
+  out << "# Meta Config\n\nMeta Config: [" << metaPath << "](" << rel(metaPath) << ")\n\n";
+  for (const std::string &t : project.metaTemplates)
+    out << "- " << t << "\n";
+  out << "\nTemplate Search Paths:\n";
+  for (const std::string &d : project.searchDirs)
+    out << "- [" << d << "](" << rel(d) << ")\n";
+  return 0;
+}
+
+} // namespace fgcc

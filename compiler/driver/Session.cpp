@@ -1,0 +1,241 @@
+//===- Session.cpp - One fgcc invocation: resolve a config and render it --===//
+#include "driver/Session.h"
+
+#include "render/Globals.h"
+#include "support/PyPath.h"
+
+#include <cstdlib>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+namespace fgcc {
+
+namespace {
+
+bool exists(const std::string &p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+bool isDir(const std::string &p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/// The directory holding the running executable.
+std::string executableDir() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return ".";
+  buf[n] = 0;
+  return pypath::dirname(buf);
+}
+
+/// Last value of `key` in a yaml-cpp mapping (PyYAML keeps the last of
+/// duplicate keys; yaml-cpp's operator[] would return the first).
+YAML::Node lastValue(const YAML::Node &map, const std::string &key) {
+  YAML::Node found;
+  for (const auto &kv : map)
+    if (kv.first.IsScalar() && kv.first.Scalar() == key)
+      found = kv.second;
+  return found;
+}
+
+std::string scalarOr(const YAML::Node &map, const std::string &key, const std::string &dflt) {
+  YAML::Node v = lastValue(map, key);
+  return v && v.IsScalar() ? v.Scalar() : dflt;
+}
+
+} // namespace
+
+std::string stdlibDir() {
+  if (const char *env = std::getenv("FGCC_STDLIB"))
+    return env;
+  // Build tree: build/bin/fgcc -> <source>/stdlib-templates (see CMake);
+  // install tree: <prefix>/bin/fgcc -> <prefix>/share/fgcc/stdlib-templates.
+  std::string bin = executableDir();
+  for (const std::string &candidate :
+       {bin + "/../share/fgcc/stdlib-templates", std::string(FGCC_STDLIB_DIR)})
+    if (isDir(candidate))
+      return pypath::normpath(candidate);
+  return FGCC_STDLIB_DIR;
+}
+
+Session::Session(ConfigRequest request, SourceManager &sources) : req_(std::move(request)), sources_(sources) {}
+
+void Session::setUp(std::vector<std::string> searchPath, const render::ProjectGlobals &globals) {
+  loader_ = std::make_unique<TemplateLoader>(sources_, std::move(searchPath));
+  env_ = std::make_unique<render::Environment>(*loader_, req_.commentMode);
+  render::installGlobals(env_->globals(), globals);
+}
+
+ProjectInfo Session::loadProject(const std::string &projectDir) {
+  ProjectInfo info;
+  info.projectDir = projectDir;
+  std::optional<std::string> ws = findWorkspaceRoot(projectDir);
+  if (!ws)
+    throw FatalError(SourceLoc{}, "Workspace directory,'forgather_workspace', was not found under project directory " +
+                                      projectDir);
+  info.workspaceRoot = *ws;
+  // meta.yaml is a template with its own search path (spec section 10.2).
+  std::vector<std::string> metaPath{projectDir, *ws + "/forgather_workspace"};
+  const char *xdg = std::getenv("XDG_CONFIG_HOME");
+  const char *home = std::getenv("HOME");
+  std::string userTemplates = (xdg && *xdg ? std::string(xdg) : std::string(home ? home : "/") + "/.config") +
+                              "/forgather/templates";
+  if (isDir(userTemplates))
+    metaPath.push_back(userTemplates);
+  info.metaSearchPath = metaPath;
+
+  TemplateLoader loader(sources_, metaPath);
+  render::Environment env(loader, CommentMode::Preserve);
+  render::installGlobals(env.globals(), {projectDir, *ws});
+  render::Dict args;
+  args.set(render::Value::str("project_dir"), render::Value::str(projectDir));
+  args.set(render::Value::str("workspace_root"), render::Value::str(*ws));
+  const render::CompiledTemplate &meta = env.get("meta.yaml", SourceLoc{});
+  render::RenderResult result = env.render(meta, args);
+  for (const render::CompiledTemplate *t : env.loadOrder())
+    info.metaTemplates.push_back(t->lines.name);
+
+  YAML::Node root;
+  try {
+    root = YAML::Load(result.text);
+  } catch (const YAML::Exception &e) {
+    render::LineMap map(result);
+    throw FatalError(map.origin(static_cast<uint32_t>(e.mark.line + 1)).loc,
+                     "while loading the rendered meta.yaml: " + e.msg);
+  }
+  if (!root.IsMap())
+    throw FatalError(meta.lines.at(1, 1), "meta.yaml must render to a mapping");
+  info.name = scalarOr(root, "name", info.name);
+  info.description = scalarOr(root, "description", info.description);
+  info.configPrefix = scalarOr(root, "config_prefix", info.configPrefix);
+  info.defaultConfig = scalarOr(root, "default_config", "");
+  std::vector<std::string> dirs;
+  YAML::Node searchdir = lastValue(root, "searchdir");
+  if (searchdir && searchdir.IsSequence()) {
+    for (const auto &d : searchdir)
+      if (d.IsScalar())
+        dirs.push_back(d.Scalar());
+  } else if (searchdir && searchdir.IsScalar()) {
+    dirs.push_back(searchdir.Scalar());
+  } else {
+    dirs.push_back(projectDir + "/templates");
+  }
+  for (const std::string &d : dirs) {
+    std::string abs = absolutePath(d);
+    if (isDir(abs))
+      info.searchDirs.push_back(abs);
+  }
+  return info;
+}
+
+void Session::resolve() {
+  std::vector<std::string> searchPath;
+  render::ProjectGlobals globals;
+  if (!req_.path.empty()) {
+    configPath_ = absolutePath(req_.path);
+    if (!exists(configPath_))
+      throw FatalError(SourceLoc{}, "config file '" + req_.path + "' not found");
+    std::string dir = pypath::dirname(configPath_);
+    std::optional<std::string> projectDir = findProjectDir(dir);
+    if (projectDir && findWorkspaceRoot(*projectDir)) {
+      project_ = loadProject(*projectDir);
+      // A config inside the project's search path is loaded by its name,
+      // exactly as `-t` would load it.
+      for (const std::string &sd : project_->searchDirs)
+        if (configPath_.compare(0, sd.size() + 1, sd + "/") == 0 && templateName_.empty())
+          templateName_ = configPath_.substr(sd.size() + 1);
+      searchPath = project_->searchDirs;
+      if (templateName_.empty())
+        searchPath.insert(searchPath.begin(), dir);
+      globals = {project_->projectDir, project_->workspaceRoot};
+    } else {
+      searchPath.push_back(dir);
+      globals = {dir, dir};
+    }
+    if (templateName_.empty())
+      templateName_ = pypath::basename(configPath_);
+  } else {
+    std::optional<std::string> projectDir = findProjectDir(req_.projectDir);
+    if (!projectDir)
+      throw FatalError(SourceLoc{}, "No projects were found at or above " + absolutePath(req_.projectDir) +
+                                        " (no meta.yaml)");
+    project_ = loadProject(*projectDir);
+    std::string name = req_.templateName;
+    if (name.empty())
+      name = project_->defaultConfig;
+    if (name.empty()) {
+      auto configs = findConfigs(*project_);
+      if (configs.empty())
+        throw FatalError(SourceLoc{}, "project " + *projectDir + " has no configs under '" +
+                                          project_->configPrefix + "/' and meta.yaml names no default_config");
+      name = configs.front().first;
+    }
+    // os.path.join: an absolute name replaces the prefix, then is taken
+    // relative to the search path.
+    templateName_ = pypath::join(project_->configPrefix, name);
+    while (!templateName_.empty() && templateName_[0] == '/')
+      templateName_.erase(0, 1);
+    searchPath = project_->searchDirs;
+    globals = {project_->projectDir, project_->workspaceRoot};
+  }
+  for (const std::string &inc : req_.includeDirs)
+    searchPath.push_back(absolutePath(inc));
+  std::string lib = stdlibDir();
+  if (isDir(lib))
+    searchPath.push_back(lib);
+  setUp(searchPath, globals);
+  if (!configPath_.empty() && (!project_ || templateName_ == pypath::basename(configPath_)) &&
+      searchPath.front() == pypath::dirname(configPath_)) {
+    configSource_ = loader_->loadFile(configPath_, templateName_, SourceLoc{});
+  } else {
+    configSource_ = loader_->find(templateName_, SourceLoc{});
+    if (!configSource_)
+      throw FatalError(SourceLoc{}, "TemplateNotFound: " + templateName_);
+  }
+}
+
+RenderedConfig Session::renderResolved() {
+  const render::CompiledTemplate &tmpl = env_->adopt(templateName_, configSource_);
+  render::Dict args;
+  for (const auto &[name, value] : req_.defines)
+    args.set(render::Value::str(name), value);
+  RenderedConfig out;
+  out.templateName = templateName_;
+  out.configPath = configPath_;
+  out.project = project_;
+  out.searchPath = loader_->searchPath();
+  out.result = env_->render(tmpl, args);
+  out.lineMap = render::LineMap(out.result);
+  for (const render::CompiledTemplate *t : env_->loadOrder())
+    out.loaded.emplace_back(t->lines.name, t->lines.file ? t->lines.file->path() : "");
+  return out;
+}
+
+RenderedConfig Session::render() {
+  resolve();
+  return renderResolved();
+}
+
+RenderedConfig Session::renderProjectConfig(const ProjectInfo &project, const std::string &name) {
+  project_ = project;
+  templateName_ = pypath::join(project.configPrefix, name);
+  std::vector<std::string> searchPath = project.searchDirs;
+  for (const std::string &inc : req_.includeDirs)
+    searchPath.push_back(absolutePath(inc));
+  std::string lib = stdlibDir();
+  if (isDir(lib))
+    searchPath.push_back(lib);
+  // A fresh loader and environment per config (spec section 2.3).
+  setUp(searchPath, {project.projectDir, project.workspaceRoot});
+  configSource_ = loader_->find(templateName_, SourceLoc{});
+  if (!configSource_)
+    throw FatalError(SourceLoc{}, "TemplateNotFound: " + templateName_);
+  return renderResolved();
+}
+
+} // namespace fgcc

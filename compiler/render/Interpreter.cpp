@@ -1,0 +1,578 @@
+//===- Interpreter.cpp - Statements, inheritance and output ---------------===//
+#include "render/Interpreter.h"
+
+#include "support/PyText.h"
+
+#include <algorithm>
+
+namespace fgcc::render {
+
+//===----------------------------------------------------------------------===//
+// Callables defined by templates: macros and super()
+//===----------------------------------------------------------------------===//
+
+/// A `{% macro %}`: renders its body with the arguments bound, in a scope
+/// nested in the one it was defined in.
+class MacroCallable : public Callable {
+public:
+  MacroCallable(const Stmt &def, FramePtr closure) : def_(def), closure_(std::move(closure)) {}
+
+  std::string name() const override { return def_.text; }
+  bool isMacro() const override { return true; }
+
+  Value call(Interpreter &in, CallArgs &args) override {
+    const std::vector<MacroParam> &params = def_.params;
+    if (args.positional.size() > params.size())
+      in.fail(args.loc, "macro '" + def_.text + "' takes not more than " + std::to_string(params.size()) +
+                            " argument(s)");
+    auto frame = std::make_shared<Frame>();
+    frame->parent = closure_;
+    frame->context = closure_->context;
+    frame->tmpl = closure_->tmpl;
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (i < args.positional.size()) {
+        frame->locals[params[i].name] = args.positional[i];
+      } else if (const Value *kw = args.keyword(params[i].name)) {
+        frame->locals[params[i].name] = *kw;
+      } else if (params[i].defaultValue) {
+        frame->locals[params[i].name] = in.eval(*params[i].defaultValue, frame);
+      } else {
+        frame->locals[params[i].name] = Value::undefined("parameter '" + params[i].name + "' was not provided");
+      }
+    }
+    for (const auto &kw : args.keywords) {
+      bool known = std::any_of(params.begin(), params.end(), [&](const MacroParam &p) { return p.name == kw.first; });
+      if (!known)
+        in.fail(args.loc, "macro '" + def_.text + "' takes no keyword argument '" + kw.first + "'");
+    }
+    Interpreter::DepthGuard guard(in, args.loc);
+    frame->originFrame = in.pushOriginFrame("macro '" + def_.text + "'", args.loc, closure_->originFrame);
+    try {
+      return in.capture(def_.bodies[0], frame);
+    } catch (FatalError &e) {
+      e.diag().note(args.loc, "in macro '" + def_.text + "' called from here");
+      throw;
+    }
+  }
+
+private:
+  const Stmt &def_;
+  FramePtr closure_;
+};
+
+/// `super()` inside a block: renders the next definition in the chain.
+class SuperCallable : public Callable {
+public:
+  SuperCallable(std::string block, size_t next, Context &ctx) : block_(std::move(block)), next_(next), ctx_(ctx) {}
+  std::string name() const override { return "super"; }
+
+  Value call(Interpreter &in, CallArgs &args) override {
+    auto &chain = ctx_.blocks[block_];
+    if (next_ >= chain.size())
+      in.fail(args.loc, "there is no parent block called '" + block_ + "'.");
+    in.outputs_.emplace_back();
+    try {
+      in.renderBlock(block_, next_, ctx_, args.loc);
+    } catch (FatalError &e) {
+      in.outputs_.pop_back();
+      throw;
+    }
+    Output out = std::move(in.outputs_.back());
+    in.outputs_.pop_back();
+    return Value::str(std::move(out.text), std::make_shared<OriginMarks>(std::move(out.marks)));
+  }
+
+private:
+  std::string block_;
+  size_t next_;
+  Context &ctx_;
+};
+
+//===----------------------------------------------------------------------===//
+// Services
+//===----------------------------------------------------------------------===//
+
+const Value *CallArgs::keyword(std::string_view name) const {
+  for (const auto &kv : keywords)
+    if (kv.first == name)
+      return &kv.second;
+  return nullptr;
+}
+
+Interpreter::Interpreter(Environment &env) : env_(env) {}
+
+Interpreter::DepthGuard::DepthGuard(Interpreter &in, SourceLoc loc) : in(in) {
+  if (++in.depth_ > in.env_.limits().maxCallDepth) {
+    --in.depth_;
+    in.fail(loc, "maximum recursion depth exceeded (" + std::to_string(in.env_.limits().maxCallDepth) +
+                     " nested macro calls, includes or blocks)");
+  }
+}
+
+void Interpreter::fail(SourceLoc loc, const std::string &message) { throw FatalError(loc, message); }
+
+void Interpreter::failUndefined(const Value &v, SourceLoc loc) { fail(loc, v.undefinedMessage()); }
+
+std::string Interpreter::str(const Value &v, SourceLoc loc) {
+  requireDefined(v, loc);
+  return toStr(v);
+}
+
+void Interpreter::checkSize(size_t bytes, SourceLoc loc) {
+  if (bytes > env_.limits().maxOutputBytes)
+    fail(loc, "string of " + std::to_string(bytes) + " bytes exceeds the limit of " +
+                  std::to_string(env_.limits().maxOutputBytes >> 20) + " MiB");
+}
+
+void Interpreter::checkItems(size_t items, SourceLoc loc) {
+  if (items > env_.limits().maxListItems)
+    fail(loc, "list of " + std::to_string(items) + " items exceeds the limit of " +
+                  std::to_string(env_.limits().maxListItems));
+}
+
+void Interpreter::step(SourceLoc loc) {
+  if (++steps_ > env_.limits().maxSteps)
+    fail(loc, "template execution exceeded " + std::to_string(env_.limits().maxSteps) +
+                  " steps; is there a runaway loop?");
+}
+
+SourceLoc Interpreter::locOf(const CompiledTemplate *tmpl, Pos pos) const {
+  if (!tmpl)
+    return {};
+  return tmpl->lines.at(pos.line, pos.col);
+}
+
+int32_t Interpreter::pushOriginFrame(std::string description, SourceLoc loc, int32_t parent) {
+  originFrames_.push_back({std::move(description), loc, parent});
+  return static_cast<int32_t>(originFrames_.size() - 1);
+}
+
+//===----------------------------------------------------------------------===//
+// Output
+//===----------------------------------------------------------------------===//
+
+void Interpreter::append(Output &out, const std::string &text, const OriginMarks *marks, const OriginMark &base) {
+  if (text.empty())
+    return;
+  checkSize(out.text.size() + text.size(), currentLoc_);
+  size_t offset = out.text.size();
+  OriginMark first = base;
+  first.offset = offset;
+  out.marks.push_back(first);
+  if (marks) {
+    for (const OriginMark &m : *marks) {
+      if (m.offset >= text.size())
+        break;
+      OriginMark shifted = m;
+      shifted.offset += offset;
+      out.marks.push_back(shifted);
+    }
+  }
+  out.text += text;
+}
+
+void Interpreter::write(const std::string &text, const FramePtr &frame, Pos pos, bool advances) {
+  if (outputSuppressed(frame))
+    return;
+  OriginMark mark{0, &frame->tmpl->lines, pos.line, advances, frame->originFrame};
+  append(outputs_.back(), text, nullptr, mark);
+}
+
+void Interpreter::writeValue(const Value &v, const FramePtr &frame, Pos pos) {
+  if (outputSuppressed(frame))
+    return;
+  std::string text = str(v, locOf(frame->tmpl, pos));
+  OriginMark mark{0, &frame->tmpl->lines, pos.line, false, frame->originFrame};
+  const OriginMarks *marks = v.is(Value::Kind::Str) ? v.strMarks().get() : nullptr;
+  append(outputs_.back(), text, marks, mark);
+}
+
+Value Interpreter::capture(const Body &body, const FramePtr &frame) {
+  outputs_.emplace_back();
+  try {
+    execBody(body, frame);
+  } catch (...) {
+    outputs_.pop_back();
+    throw;
+  }
+  Output out = std::move(outputs_.back());
+  outputs_.pop_back();
+  return Value::str(std::move(out.text), std::make_shared<OriginMarks>(std::move(out.marks)));
+}
+
+//===----------------------------------------------------------------------===//
+// Rendering templates and blocks
+//===----------------------------------------------------------------------===//
+
+static void addBlocks(Context &ctx, const CompiledTemplate &tmpl) {
+  for (const Stmt *b : tmpl.ast->blocks)
+    ctx.blocks[b->text].push_back({b, &tmpl});
+}
+
+RenderResult Interpreter::renderRoot(const CompiledTemplate &tmpl, const Dict &args) {
+  auto parent = std::make_shared<Dict>(env_.globals());
+  for (const auto &[k, v] : args.items())
+    parent->set(k, v);
+  Context ctx;
+  ctx.parent = parent;
+  addBlocks(ctx, tmpl);
+  outputs_.assign(1, Output{});
+  renderTemplate(tmpl, ctx, pushOriginFrame("template '" + tmpl.lines.name + "'", {}, -1));
+  RenderResult result;
+  result.text = std::move(outputs_.back().text);
+  result.marks = std::move(outputs_.back().marks);
+  result.frames = std::move(originFrames_);
+  return result;
+}
+
+void Interpreter::renderTemplate(const CompiledTemplate &tmpl, Context &ctx, int32_t originFrame) {
+  // An extends chain runs child first, then each parent with the same
+  // context; it is walked iteratively so a long chain needs no deep stack.
+  std::vector<const CompiledTemplate *> chain{&tmpl};
+  const CompiledTemplate *current = &tmpl;
+  std::vector<SourceLoc> extendSites;
+  try {
+    while (current) {
+      ExtendState extend;
+      auto frame = std::make_shared<Frame>();
+      frame->context = &ctx;
+      frame->tmpl = current;
+      frame->toplevel = true;
+      frame->extend = &extend;
+      frame->originFrame = originFrame;
+      execBody(current->ast->body, frame);
+      current = extend.parent;
+      if (!current)
+        break;
+      if (std::find(chain.begin(), chain.end(), current) != chain.end())
+        fail(extend.at, "template '" + chain.back()->lines.name + "' extends '" + current->lines.name +
+                            "', which is already in its extends chain (a cycle)");
+      chain.push_back(current);
+      extendSites.push_back(extend.at);
+      originFrame = pushOriginFrame("template '" + current->lines.name + "'", extend.at, originFrame);
+    }
+  } catch (FatalError &e) {
+    for (size_t i = extendSites.size(); i-- > 0;)
+      e.diag().note(extendSites[i], "in template '" + chain[i + 1]->lines.name + "', extended by '" +
+                                        chain[i]->lines.name + "' here");
+    throw;
+  }
+}
+
+void Interpreter::renderBlock(const std::string &name, size_t index, Context &ctx, SourceLoc callSite) {
+  const BlockEntry entry = ctx.blocks[name][index];
+  DepthGuard guard(*this, callSite);
+  auto frame = std::make_shared<Frame>();
+  frame->context = &ctx;
+  frame->tmpl = entry.tmpl;
+  frame->locals["super"] = Value::callable(std::make_shared<SuperCallable>(name, index + 1, ctx));
+  SourceLoc def = locOf(entry.tmpl, entry.block->pos);
+  frame->originFrame = pushOriginFrame("block '" + name + "'", def, -1);
+  try {
+    execBody(entry.block->bodies[0], frame);
+  } catch (FatalError &e) {
+    e.diag().note(def, "in block '" + name + "' of template '" + entry.tmpl->lines.name + "'");
+    throw;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Statements
+//===----------------------------------------------------------------------===//
+
+void Interpreter::execBody(const Body &body, const FramePtr &frame) {
+  for (const StmtPtr &s : body)
+    exec(*s, frame);
+}
+
+void Interpreter::exec(const Stmt &s, const FramePtr &frame) {
+  currentLoc_ = locOf(frame->tmpl, s.pos);
+  step(currentLoc_);
+  switch (s.kind) {
+  case StmtKind::Data:
+    write(s.text, frame, s.pos, true);
+    break;
+  case StmtKind::Print:
+    writeValue(eval(*s.expr, frame), frame, s.pos);
+    break;
+  case StmtKind::If:
+    execIf(s, frame);
+    break;
+  case StmtKind::For:
+    execFor(s, frame);
+    break;
+  case StmtKind::Block:
+    execBlock(s, frame);
+    break;
+  case StmtKind::Extends:
+    execExtends(s, frame);
+    break;
+  case StmtKind::Include:
+    execInclude(s, frame);
+    break;
+  case StmtKind::Import:
+  case StmtKind::FromImport:
+    execImport(s, frame);
+    break;
+  case StmtKind::Set:
+  case StmtKind::SetBlock:
+    execSet(s, frame);
+    break;
+  case StmtKind::Macro:
+    execMacro(s, frame);
+    break;
+  case StmtKind::FilterBlock:
+    execFilterBlock(s, frame);
+    break;
+  case StmtKind::With:
+    execWith(s, frame);
+    break;
+  }
+}
+
+void Interpreter::execIf(const Stmt &s, const FramePtr &frame) {
+  for (size_t i = 0; i < s.tests.size(); ++i) {
+    Value test = eval(*s.tests[i], frame);
+    requireDefined(test, locOf(frame->tmpl, s.tests[i]->pos));
+    if (truthy(test)) {
+      execBody(s.bodies[i], frame);
+      return;
+    }
+  }
+  execBody(s.elseBody, frame);
+}
+
+/// `loop.index` and friends, as a dict (attribute access falls back to items).
+static Value loopObject(size_t i, size_t n) {
+  auto d = std::make_shared<Dict>();
+  auto put = [&](const char *k, Value v) { d->set(Value::str(k), std::move(v)); };
+  put("index", Value::integer(static_cast<int64_t>(i + 1)));
+  put("index0", Value::integer(static_cast<int64_t>(i)));
+  put("revindex", Value::integer(static_cast<int64_t>(n - i)));
+  put("revindex0", Value::integer(static_cast<int64_t>(n - i - 1)));
+  put("first", Value::boolean(i == 0));
+  put("last", Value::boolean(i + 1 == n));
+  put("length", Value::integer(static_cast<int64_t>(n)));
+  return Value::dict(d);
+}
+
+void Interpreter::execFor(const Stmt &s, const FramePtr &frame) {
+  SourceLoc loc = locOf(frame->tmpl, s.pos);
+  std::vector<Value> items = iterate(eval(*s.expr, frame), loc);
+  auto loopFrame = std::make_shared<Frame>();
+  loopFrame->parent = frame;
+  loopFrame->context = frame->context;
+  loopFrame->tmpl = frame->tmpl;
+  loopFrame->extend = frame->extend;
+  loopFrame->originFrame = frame->originFrame;
+  auto bind = [&](const Value &item) {
+    if (!s.unpack) {
+      loopFrame->locals[s.targets[0]] = item;
+      return;
+    }
+    std::vector<Value> parts = iterate(item, loc);
+    if (parts.size() > s.targets.size())
+      fail(loc, "too many values to unpack (expected " + std::to_string(s.targets.size()) + ")");
+    if (parts.size() < s.targets.size())
+      fail(loc, "not enough values to unpack (expected " + std::to_string(s.targets.size()) + ", got " +
+                    std::to_string(parts.size()) + ")");
+    for (size_t k = 0; k < parts.size(); ++k)
+      loopFrame->locals[s.targets[k]] = parts[k];
+  };
+  if (s.filterCond) {
+    std::vector<Value> kept;
+    for (const Value &item : items) {
+      bind(item);
+      Value keep = eval(*s.filterCond, loopFrame);
+      requireDefined(keep, loc);
+      if (truthy(keep))
+        kept.push_back(item);
+    }
+    items = std::move(kept);
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    step(loc);
+    loopFrame->locals.clear();
+    bind(items[i]);
+    loopFrame->locals["loop"] = loopObject(i, items.size());
+    execBody(s.bodies[0], loopFrame);
+  }
+  if (items.empty())
+    execBody(s.elseBody, frame);
+}
+
+void Interpreter::execBlock(const Stmt &s, const FramePtr &frame) {
+  // A child's top-level blocks only fill the table; the parent renders them.
+  if (frame->toplevel && outputSuppressed(frame))
+    return;
+  SourceLoc loc = locOf(frame->tmpl, s.pos);
+  auto &chain = frame->context->blocks[s.text];
+  if (s.required && chain.size() <= 1)
+    fail(loc, "Required block '" + s.text + "' not found");
+  if (chain.empty())
+    fail(loc, "internal error: block '" + s.text + "' missing from the block table");
+  renderBlock(s.text, 0, *frame->context, loc);
+}
+
+void Interpreter::execExtends(const Stmt &s, const FramePtr &frame) {
+  SourceLoc loc = locOf(frame->tmpl, s.pos);
+  if (!frame->toplevel || !frame->extend)
+    fail(loc, "cannot use extend from a non top-level scope");
+  if (frame->extend->parent)
+    fail(loc, "extended multiple times");
+  const CompiledTemplate *parent = loadByValue(eval(*s.expr, frame), loc, false);
+  frame->extend->parent = parent;
+  frame->extend->at = loc;
+  addBlocks(*frame->context, *parent);
+}
+
+const CompiledTemplate *Interpreter::loadByValue(const Value &target, SourceLoc loc, bool ignoreMissing) {
+  requireDefined(target, loc);
+  // A list of names selects the first that exists (Jinja's select_template).
+  std::vector<Value> names = target.isSequence() ? target.asList() : std::vector<Value>{target};
+  for (const Value &name : names) {
+    if (!name.is(Value::Kind::Str))
+      fail(loc, "template name must be a string, not '" + name.typeName() + "'");
+    if (const CompiledTemplate *t = env_.tryGet(name.asStr(), loc))
+      return t;
+  }
+  if (ignoreMissing)
+    return nullptr;
+  if (target.isSequence()) {
+    std::string list;
+    for (const Value &n : names)
+      list += (list.empty() ? "" : ", ") + toStr(n);
+    fail(loc, "TemplatesNotFound: none of the templates given were found: " + list);
+  }
+  fail(loc, "TemplateNotFound: " + target.asStr());
+}
+
+/// Flattens the locals visible from a frame (innermost wins).
+static void collectLocals(const FramePtr &frame, Dict &into) {
+  std::vector<const Frame *> chain;
+  for (const Frame *f = frame.get(); f; f = f->parent.get())
+    chain.push_back(f);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    for (const auto &[k, v] : (*it)->locals)
+      if (k != "super")
+        into.set(Value::str(k), v);
+}
+
+void Interpreter::execInclude(const Stmt &s, const FramePtr &frame) {
+  SourceLoc loc = locOf(frame->tmpl, s.pos);
+  const CompiledTemplate *found = loadByValue(eval(*s.expr, frame), loc, s.ignoreMissing);
+  if (!found)
+    return;
+  const CompiledTemplate &tmpl = *found;
+  DepthGuard guard(*this, loc);
+  // The included template sees everything the includer sees, but its own
+  // assignments stay in its own context.
+  auto parent = std::make_shared<Dict>(*frame->context->parent);
+  if (s.withContext) {
+    for (const auto &[k, v] : frame->context->vars)
+      parent->set(Value::str(k), v);
+    collectLocals(frame, *parent);
+  } else {
+    *parent = env_.globals();
+  }
+  Context ctx;
+  ctx.parent = parent;
+  addBlocks(ctx, tmpl);
+  try {
+    renderTemplate(tmpl, ctx, pushOriginFrame("template '" + tmpl.lines.name + "'", loc, frame->originFrame));
+  } catch (FatalError &e) {
+    e.diag().note(loc, "in template '" + tmpl.lines.name + "' included from here");
+    throw;
+  }
+}
+
+Value Interpreter::importModule(const CompiledTemplate &tmpl, SourceLoc loc) {
+  DepthGuard guard(*this, loc);
+  Context ctx;
+  ctx.parent = std::make_shared<Dict>(env_.globals());
+  addBlocks(ctx, tmpl);
+  // The module's own output is discarded; only its exported names matter.
+  outputs_.emplace_back();
+  try {
+    renderTemplate(tmpl, ctx, pushOriginFrame("template '" + tmpl.lines.name + "'", loc, -1));
+  } catch (FatalError &e) {
+    outputs_.pop_back();
+    e.diag().note(loc, "in template '" + tmpl.lines.name + "' imported here");
+    throw;
+  }
+  outputs_.pop_back();
+  auto module = std::make_shared<Dict>();
+  std::vector<std::string> names;
+  for (const auto &kv : ctx.vars)
+    names.push_back(kv.first);
+  std::sort(names.begin(), names.end());
+  for (const std::string &n : names)
+    if (n.empty() || n[0] != '_')
+      module->set(Value::str(n), ctx.vars[n]);
+  return Value::dict(module);
+}
+
+void Interpreter::execImport(const Stmt &s, const FramePtr &frame) {
+  SourceLoc loc = locOf(frame->tmpl, s.pos);
+  if (s.withContext)
+    fail(loc, "imports 'with context' are not supported by fgcc");
+  const CompiledTemplate &tmpl = *loadByValue(eval(*s.expr, frame), loc, false);
+  Value module = importModule(tmpl, loc);
+  if (s.kind == StmtKind::Import) {
+    assign(frame, s.text, module);
+    return;
+  }
+  for (const auto &[name, alias] : s.imports) {
+    const Value *v = module.asDict().find(Value::str(name));
+    assign(frame, alias,
+           v ? *v : Value::undefined("the template '" + tmpl.lines.name + "' does not export the requested name '" + name + "'"));
+  }
+}
+
+void Interpreter::assign(const FramePtr &frame, const std::string &name, Value v) {
+  if (frame->toplevel)
+    frame->context->vars[name] = v;
+  frame->locals[name] = std::move(v);
+}
+
+void Interpreter::execSet(const Stmt &s, const FramePtr &frame) {
+  SourceLoc loc = locOf(frame->tmpl, s.pos);
+  Value value;
+  if (s.kind == StmtKind::SetBlock) {
+    value = capture(s.bodies[0], frame);
+    if (s.filterChain)
+      value = evalFilter(*s.filterChain, value, frame);
+  } else {
+    value = eval(*s.expr, frame);
+  }
+  if (!s.attributeTarget) {
+    assign(frame, s.targets[0], std::move(value));
+    return;
+  }
+  Value target = lookup(s.targets[0], frame);
+  if (!target.is(Value::Kind::Namespace))
+    fail(loc, "cannot assign attribute on non-namespace object");
+  target.asNamespace().attrs.set(Value::str(s.targets[1]), std::move(value));
+}
+
+void Interpreter::execMacro(const Stmt &s, const FramePtr &frame) {
+  assign(frame, s.text, Value::callable(std::make_shared<MacroCallable>(s, frame)));
+}
+
+void Interpreter::execFilterBlock(const Stmt &s, const FramePtr &frame) {
+  Value body = capture(s.bodies[0], frame);
+  Value result = evalFilter(*s.filterChain, body, frame);
+  writeValue(result, frame, s.pos);
+}
+
+void Interpreter::execWith(const Stmt &s, const FramePtr &frame) {
+  auto inner = std::make_shared<Frame>(*frame);
+  inner->parent = frame;
+  inner->locals.clear();
+  inner->toplevel = false;
+  for (size_t i = 0; i < s.targets.size(); ++i)
+    inner->locals[s.targets[i]] = eval(*s.values[i], frame);
+  execBody(s.bodies[0], inner);
+}
+
+} // namespace fgcc::render

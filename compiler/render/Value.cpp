@@ -1,0 +1,375 @@
+//===- Value.cpp - Python-like values of the template interpreter ---------===//
+#include "render/Value.h"
+
+#include "support/PyText.h"
+
+#include <cmath>
+#include <functional>
+
+namespace fgcc::render {
+
+//===----------------------------------------------------------------------===//
+// Construction
+//===----------------------------------------------------------------------===//
+
+Value Value::undefined(std::string message) {
+  Value v;
+  v.kind_ = Kind::Undefined;
+  v.str_ = std::make_shared<StrData>(StrData{std::move(message), nullptr});
+  return v;
+}
+
+Value Value::boolean(bool b) {
+  Value v;
+  v.kind_ = Kind::Bool;
+  v.b_ = b;
+  return v;
+}
+
+Value Value::integer(int64_t i) {
+  Value v;
+  v.kind_ = Kind::Int;
+  v.i_ = i;
+  return v;
+}
+
+Value Value::real(double d) {
+  Value v;
+  v.kind_ = Kind::Float;
+  v.d_ = d;
+  return v;
+}
+
+Value Value::str(std::string s) { return str(std::move(s), nullptr); }
+
+Value Value::str(std::string s, std::shared_ptr<const OriginMarks> marks) {
+  Value v;
+  v.kind_ = Kind::Str;
+  v.str_ = std::make_shared<StrData>(StrData{std::move(s), std::move(marks)});
+  return v;
+}
+
+Value Value::list(List items) {
+  Value v;
+  v.kind_ = Kind::List;
+  v.list_ = std::make_shared<List>(std::move(items));
+  return v;
+}
+
+Value Value::tuple(List items) {
+  Value v = list(std::move(items));
+  v.kind_ = Kind::Tuple;
+  return v;
+}
+
+Value Value::dict(std::shared_ptr<Dict> d) {
+  Value v;
+  v.kind_ = Kind::Dict;
+  v.dict_ = d ? std::move(d) : std::make_shared<Dict>();
+  return v;
+}
+
+Value Value::ns(std::shared_ptr<Namespace> n) {
+  Value v;
+  v.kind_ = Kind::Namespace;
+  v.ns_ = n ? std::move(n) : std::make_shared<Namespace>();
+  return v;
+}
+
+Value Value::callable(std::shared_ptr<Callable> c) {
+  Value v;
+  v.kind_ = Kind::Callable;
+  v.callable_ = std::move(c);
+  return v;
+}
+
+const void *Value::identity() const {
+  switch (kind_) {
+  case Kind::List:
+  case Kind::Tuple:
+    return list_.get();
+  case Kind::Dict:
+    return dict_.get();
+  case Kind::Namespace:
+    return ns_.get();
+  case Kind::Callable:
+    return callable_.get();
+  default:
+    return str_.get();
+  }
+}
+
+std::string Value::typeName() const {
+  switch (kind_) {
+  case Kind::Undefined:
+    return "Undefined";
+  case Kind::None:
+    return "NoneType";
+  case Kind::Bool:
+    return "bool";
+  case Kind::Int:
+    return "int";
+  case Kind::Float:
+    return "float";
+  case Kind::Str:
+    return "str";
+  case Kind::List:
+    return "list";
+  case Kind::Tuple:
+    return "tuple";
+  case Kind::Dict:
+    return "dict";
+  case Kind::Namespace:
+    return "jinja2.utils.Namespace";
+  case Kind::Callable:
+    return callable_->isMacro() ? "Macro" : "function";
+  }
+  return "object";
+}
+
+//===----------------------------------------------------------------------===//
+// Equality and hashing (Python semantics: 1 == 1.0 == True)
+//===----------------------------------------------------------------------===//
+
+bool equals(const Value &a, const Value &b) {
+  using K = Value::Kind;
+  if (a.isNumber() && b.isNumber()) {
+    if (a.is(K::Float) || b.is(K::Float))
+      return a.asFloat() == b.asFloat();
+    return a.asInt() == b.asInt();
+  }
+  if (a.kind() != b.kind())
+    return false;
+  switch (a.kind()) {
+  case K::None:
+    return true;
+  case K::Str:
+    return a.asStr() == b.asStr();
+  case K::List:
+  case K::Tuple: {
+    const List &x = a.asList(), &y = b.asList();
+    if (x.size() != y.size())
+      return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (!equals(x[i], y[i]))
+        return false;
+    return true;
+  }
+  case K::Dict: {
+    const Dict &x = a.asDict(), &y = b.asDict();
+    if (x.size() != y.size())
+      return false;
+    for (const auto &[k, v] : x.items()) {
+      const Value *other = y.find(k);
+      if (!other || !equals(v, *other))
+        return false;
+    }
+    return true;
+  }
+  default:
+    return a.identity() == b.identity();
+  }
+}
+
+bool hashable(const Value &v) {
+  switch (v.kind()) {
+  case Value::Kind::List:
+  case Value::Kind::Dict:
+  case Value::Kind::Namespace:
+  case Value::Kind::Undefined:
+    return false;
+  case Value::Kind::Tuple:
+    for (const Value &item : v.asList())
+      if (!hashable(item))
+        return false;
+    return true;
+  default:
+    return true;
+  }
+}
+
+size_t hashValue(const Value &v) {
+  using K = Value::Kind;
+  switch (v.kind()) {
+  case K::Bool:
+  case K::Int:
+    return std::hash<int64_t>()(v.asInt());
+  case K::Float: {
+    double d = v.asFloat();
+    // Integral floats must hash like the equal int.
+    if (std::floor(d) == d && std::fabs(d) < 9.2e18)
+      return std::hash<int64_t>()(static_cast<int64_t>(d));
+    return std::hash<double>()(d);
+  }
+  case K::Str:
+    return std::hash<std::string>()(v.asStr());
+  case K::Tuple: {
+    size_t h = 0x345678;
+    for (const Value &item : v.asList())
+      h = h * 1000003 ^ hashValue(item);
+    return h;
+  }
+  case K::None:
+    return 0x9e3779b9;
+  default:
+    return std::hash<const void *>()(v.identity());
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Dict
+//===----------------------------------------------------------------------===//
+
+const Value *Dict::find(const Value &key) const {
+  auto range = index_.equal_range(hashValue(key));
+  for (auto it = range.first; it != range.second; ++it)
+    if (equals(items_[it->second].first, key))
+      return &items_[it->second].second;
+  return nullptr;
+}
+
+Value *Dict::find(const Value &key) {
+  return const_cast<Value *>(static_cast<const Dict *>(this)->find(key));
+}
+
+void Dict::set(const Value &key, Value value) {
+  if (Value *existing = find(key)) {
+    *existing = std::move(value);
+    return;
+  }
+  index_.emplace(hashValue(key), items_.size());
+  items_.emplace_back(key, std::move(value));
+}
+
+bool Dict::erase(const Value &key) {
+  for (size_t i = 0; i < items_.size(); ++i) {
+    if (equals(items_[i].first, key)) {
+      items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(i));
+      reindex();
+      return true;
+    }
+  }
+  return false;
+}
+
+void Dict::reindex() {
+  index_.clear();
+  for (size_t i = 0; i < items_.size(); ++i)
+    index_.emplace(hashValue(items_[i].first), i);
+}
+
+//===----------------------------------------------------------------------===//
+// str() and repr()
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Python prints a container that contains itself as `[...]` / `{...}`.
+class ReprPrinter {
+public:
+  std::string repr(const Value &v) {
+    using K = Value::Kind;
+    switch (v.kind()) {
+    case K::Str:
+      return py::strRepr(v.asStr());
+    case K::List:
+    case K::Tuple:
+    case K::Dict:
+    case K::Namespace:
+      return container(v);
+    default:
+      return toStr(v);
+    }
+  }
+
+private:
+  std::string container(const Value &v) {
+    using K = Value::Kind;
+    for (const void *seen : active_)
+      if (seen == v.identity())
+        return v.is(K::List) ? "[...]" : v.is(K::Tuple) ? "(...)" : "{...}";
+    active_.push_back(v.identity());
+    std::string out;
+    if (v.is(K::Namespace)) {
+      out = "<Namespace " + dictBody(v.asNamespace().attrs) + ">";
+    } else if (v.is(K::Dict)) {
+      out = dictBody(v.asDict());
+    } else {
+      const List &items = v.asList();
+      bool tuple = v.is(K::Tuple);
+      out = tuple ? "(" : "[";
+      for (size_t i = 0; i < items.size(); ++i)
+        out += (i ? ", " : "") + repr(items[i]);
+      if (tuple && items.size() == 1)
+        out += ",";
+      out += tuple ? ")" : "]";
+    }
+    active_.pop_back();
+    return out;
+  }
+
+  std::string dictBody(const Dict &d) {
+    std::string out = "{";
+    bool first = true;
+    for (const auto &[k, val] : d.items()) {
+      out += (first ? "" : ", ") + repr(k) + ": " + repr(val);
+      first = false;
+    }
+    return out + "}";
+  }
+
+  std::vector<const void *> active_;
+};
+
+} // namespace
+
+std::string toStr(const Value &v) {
+  using K = Value::Kind;
+  switch (v.kind()) {
+  case K::Undefined:
+    return "";
+  case K::None:
+    return "None";
+  case K::Bool:
+    return v.asBool() ? "True" : "False";
+  case K::Int:
+    return std::to_string(v.asInt());
+  case K::Float:
+    return py::floatRepr(v.asFloat());
+  case K::Str:
+    return v.asStr();
+  case K::Callable:
+    return v.asCallable().isMacro() ? "<Macro '" + v.asCallable().name() + "'>"
+                                    : "<function " + v.asCallable().name() + ">";
+  default:
+    return ReprPrinter().repr(v);
+  }
+}
+
+std::string toRepr(const Value &v) { return ReprPrinter().repr(v); }
+
+bool truthy(const Value &v) {
+  using K = Value::Kind;
+  switch (v.kind()) {
+  case K::Undefined:
+  case K::None:
+    return false;
+  case K::Bool:
+    return v.asBool();
+  case K::Int:
+    return v.asInt() != 0;
+  case K::Float:
+    return v.asFloat() != 0.0;
+  case K::Str:
+    return !v.asStr().empty();
+  case K::List:
+  case K::Tuple:
+    return !v.asList().empty();
+  case K::Dict:
+    return v.asDict().size() != 0;
+  default:
+    return true;
+  }
+}
+
+} // namespace fgcc::render
