@@ -65,8 +65,10 @@ int main(int argc, char **argv) {
   bool preserve = false, deleteComments = false, noDyn = false;
   app.add_option("-p,--project-dir", opts.request.projectDir, "Project directory (searched upward for meta.yaml)");
   app.add_option("-t,--config-template", opts.request.templateName, "Config name relative to the config prefix");
-  app.add_option("-I,--include-dir", opts.request.includeDirs, "Extra template search directory (repeatable)");
-  app.add_option("-D,--define", defines, "Set a render argument: NAME=VALUE, VALUE a YAML flow value (repeatable)");
+  app.add_option("-I,--include-dir", opts.request.includeDirs, "Extra template search directory (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("-D,--define", defines, "Set a render argument: NAME=VALUE, VALUE a YAML flow value (repeatable)")
+      ->allow_extra_args(false);
   app.add_flag("--no-dyn", noDyn, "Do not load the config's dynamic arguments");
   app.add_flag("--preserve-line-numbers", preserve, "Keep ## comment lines as Jinja comments");
   app.add_flag("--delete-comment-lines", deleteComments, "Delete ## comment lines (the mode of pp)");

@@ -63,11 +63,12 @@ private:
 /// `super()` inside a block: renders the next definition in the chain.
 class SuperCallable : public Callable {
 public:
-  SuperCallable(std::string block, size_t next, Context &ctx) : block_(std::move(block)), next_(next), ctx_(ctx) {}
+  SuperCallable(std::string block, size_t next, std::shared_ptr<Context> ctx)
+      : block_(std::move(block)), next_(next), ctx_(std::move(ctx)) {}
   std::string name() const override { return "super"; }
 
   Value call(Interpreter &in, CallArgs &args) override {
-    auto &chain = ctx_.blocks[block_];
+    auto &chain = ctx_->blocks[block_];
     if (next_ >= chain.size())
       in.fail(args.loc, "there is no parent block called '" + block_ + "'.");
     in.outputs_.emplace_back();
@@ -85,7 +86,7 @@ public:
 private:
   std::string block_;
   size_t next_;
-  Context &ctx_;
+  std::shared_ptr<Context> ctx_;
 };
 
 //===----------------------------------------------------------------------===//
@@ -100,6 +101,15 @@ const Value *CallArgs::keyword(std::string_view name) const {
 }
 
 Interpreter::Interpreter(Environment &env) : env_(env) {}
+
+Interpreter::~Interpreter() {
+  for (const FramePtr &f : macroFrames_)
+    f->locals.clear();
+  for (const std::shared_ptr<Context> &c : contexts_) {
+    c->vars.clear();
+    c->parent.reset();
+  }
+}
 
 Interpreter::DepthGuard::DepthGuard(Interpreter &in, SourceLoc loc) : in(in) {
   if (++in.depth_ > in.env_.limits().maxCallDepth) {
@@ -209,13 +219,19 @@ static void addBlocks(Context &ctx, const CompiledTemplate &tmpl) {
     ctx.blocks[b->text].push_back({b, &tmpl});
 }
 
+std::shared_ptr<Context> Interpreter::newContext(std::shared_ptr<const Dict> parent, const CompiledTemplate &tmpl) {
+  auto ctx = std::make_shared<Context>();
+  ctx->parent = std::move(parent);
+  addBlocks(*ctx, tmpl);
+  contexts_.push_back(ctx);
+  return ctx;
+}
+
 RenderResult Interpreter::renderRoot(const CompiledTemplate &tmpl, const Dict &args) {
   auto parent = std::make_shared<Dict>(env_.globals());
   for (const auto &[k, v] : args.items())
     parent->set(k, v);
-  Context ctx;
-  ctx.parent = parent;
-  addBlocks(ctx, tmpl);
+  auto ctx = newContext(parent, tmpl);
   outputs_.assign(1, Output{});
   renderTemplate(tmpl, ctx, pushOriginFrame("template '" + tmpl.lines.name + "'", {}, -1));
   RenderResult result;
@@ -225,7 +241,8 @@ RenderResult Interpreter::renderRoot(const CompiledTemplate &tmpl, const Dict &a
   return result;
 }
 
-void Interpreter::renderTemplate(const CompiledTemplate &tmpl, Context &ctx, int32_t originFrame) {
+void Interpreter::renderTemplate(const CompiledTemplate &tmpl, const std::shared_ptr<Context> &ctx,
+                                 int32_t originFrame) {
   // An extends chain runs child first, then each parent with the same
   // context; it is walked iteratively so a long chain needs no deep stack.
   std::vector<const CompiledTemplate *> chain{&tmpl};
@@ -235,7 +252,7 @@ void Interpreter::renderTemplate(const CompiledTemplate &tmpl, Context &ctx, int
     while (current) {
       ExtendState extend;
       auto frame = std::make_shared<Frame>();
-      frame->context = &ctx;
+      frame->context = ctx;
       frame->tmpl = current;
       frame->toplevel = true;
       frame->extend = &extend;
@@ -259,11 +276,12 @@ void Interpreter::renderTemplate(const CompiledTemplate &tmpl, Context &ctx, int
   }
 }
 
-void Interpreter::renderBlock(const std::string &name, size_t index, Context &ctx, SourceLoc callSite) {
-  const BlockEntry entry = ctx.blocks[name][index];
+void Interpreter::renderBlock(const std::string &name, size_t index, const std::shared_ptr<Context> &ctx,
+                              SourceLoc callSite) {
+  const BlockEntry entry = ctx->blocks[name][index];
   DepthGuard guard(*this, callSite);
   auto frame = std::make_shared<Frame>();
-  frame->context = &ctx;
+  frame->context = ctx;
   frame->tmpl = entry.tmpl;
   frame->locals["super"] = Value::callable(std::make_shared<SuperCallable>(name, index + 1, ctx));
   SourceLoc def = locOf(entry.tmpl, entry.block->pos);
@@ -293,7 +311,9 @@ void Interpreter::exec(const Stmt &s, const FramePtr &frame) {
     write(s.text, frame, s.pos, true);
     break;
   case StmtKind::Print:
-    writeValue(eval(*s.expr, frame), frame, s.pos);
+    // Jinja does not even evaluate output after the template has extended.
+    if (!outputSuppressed(frame))
+      writeValue(eval(*s.expr, frame), frame, s.pos);
     break;
   case StmtKind::If:
     execIf(s, frame);
@@ -330,6 +350,17 @@ void Interpreter::exec(const Stmt &s, const FramePtr &frame) {
   }
 }
 
+/// A scope nested in `frame` that keeps its output check (loops, filters).
+static FramePtr innerFrame(const FramePtr &frame) {
+  auto inner = std::make_shared<Frame>();
+  inner->parent = frame;
+  inner->context = frame->context;
+  inner->tmpl = frame->tmpl;
+  inner->extend = frame->extend;
+  inner->originFrame = frame->originFrame;
+  return inner;
+}
+
 void Interpreter::execIf(const Stmt &s, const FramePtr &frame) {
   for (size_t i = 0; i < s.tests.size(); ++i) {
     Value test = eval(*s.tests[i], frame);
@@ -359,12 +390,7 @@ static Value loopObject(size_t i, size_t n) {
 void Interpreter::execFor(const Stmt &s, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, s.pos);
   std::vector<Value> items = iterate(eval(*s.expr, frame), loc);
-  auto loopFrame = std::make_shared<Frame>();
-  loopFrame->parent = frame;
-  loopFrame->context = frame->context;
-  loopFrame->tmpl = frame->tmpl;
-  loopFrame->extend = frame->extend;
-  loopFrame->originFrame = frame->originFrame;
+  FramePtr loopFrame = innerFrame(frame);
   auto bind = [&](const Value &item) {
     if (!s.unpack) {
       loopFrame->locals[s.targets[0]] = item;
@@ -411,7 +437,7 @@ void Interpreter::execBlock(const Stmt &s, const FramePtr &frame) {
     fail(loc, "Required block '" + s.text + "' not found");
   if (chain.empty())
     fail(loc, "internal error: block '" + s.text + "' missing from the block table");
-  renderBlock(s.text, 0, *frame->context, loc);
+  renderBlock(s.text, 0, frame->context, loc);
 }
 
 void Interpreter::execExtends(const Stmt &s, const FramePtr &frame) {
@@ -475,9 +501,7 @@ void Interpreter::execInclude(const Stmt &s, const FramePtr &frame) {
   } else {
     *parent = env_.globals();
   }
-  Context ctx;
-  ctx.parent = parent;
-  addBlocks(ctx, tmpl);
+  auto ctx = newContext(parent, tmpl);
   try {
     renderTemplate(tmpl, ctx, pushOriginFrame("template '" + tmpl.lines.name + "'", loc, frame->originFrame));
   } catch (FatalError &e) {
@@ -488,9 +512,7 @@ void Interpreter::execInclude(const Stmt &s, const FramePtr &frame) {
 
 Value Interpreter::importModule(const CompiledTemplate &tmpl, SourceLoc loc) {
   DepthGuard guard(*this, loc);
-  Context ctx;
-  ctx.parent = std::make_shared<Dict>(env_.globals());
-  addBlocks(ctx, tmpl);
+  auto ctx = newContext(std::make_shared<Dict>(env_.globals()), tmpl);
   // The module's own output is discarded; only its exported names matter.
   outputs_.emplace_back();
   try {
@@ -503,12 +525,12 @@ Value Interpreter::importModule(const CompiledTemplate &tmpl, SourceLoc loc) {
   outputs_.pop_back();
   auto module = std::make_shared<Dict>();
   std::vector<std::string> names;
-  for (const auto &kv : ctx.vars)
+  for (const auto &kv : ctx->vars)
     names.push_back(kv.first);
   std::sort(names.begin(), names.end());
   for (const std::string &n : names)
     if (n.empty() || n[0] != '_')
-      module->set(Value::str(n), ctx.vars[n]);
+      module->set(Value::str(n), ctx->vars[n]);
   return Value::dict(module);
 }
 
@@ -556,20 +578,23 @@ void Interpreter::execSet(const Stmt &s, const FramePtr &frame) {
 }
 
 void Interpreter::execMacro(const Stmt &s, const FramePtr &frame) {
+  macroFrames_.push_back(frame);
   assign(frame, s.text, Value::callable(std::make_shared<MacroCallable>(s, frame)));
 }
 
 void Interpreter::execFilterBlock(const Stmt &s, const FramePtr &frame) {
-  Value body = capture(s.bodies[0], frame);
-  Value result = evalFilter(*s.filterChain, body, frame);
-  writeValue(result, frame, s.pos);
+  // Jinja writes a filter block's result even after the template extended
+  // (only plain output is checked), and blocks inside it still render.
+  FramePtr inner = innerFrame(frame);
+  Value body = capture(s.bodies[0], inner);
+  Value result = evalFilter(*s.filterChain, body, inner);
+  std::string text = str(result, locOf(frame->tmpl, s.pos));
+  OriginMark mark{0, &frame->tmpl->lines, s.pos.line, false, frame->originFrame};
+  append(outputs_.back(), text, result.is(Value::Kind::Str) ? result.strMarks().get() : nullptr, mark);
 }
 
 void Interpreter::execWith(const Stmt &s, const FramePtr &frame) {
-  auto inner = std::make_shared<Frame>(*frame);
-  inner->parent = frame;
-  inner->locals.clear();
-  inner->toplevel = false;
+  FramePtr inner = innerFrame(frame);
   for (size_t i = 0; i < s.targets.size(); ++i)
     inner->locals[s.targets[i]] = eval(*s.values[i], frame);
   execBody(s.bodies[0], inner);

@@ -53,7 +53,8 @@ struct ExtendState {
 
 struct Frame {
   std::shared_ptr<Frame> parent; ///< enclosing scope (null at the context)
-  Context *context = nullptr;
+  /// Shared: a macro may outlive the render that defined it (imports).
+  std::shared_ptr<Context> context;
   const CompiledTemplate *tmpl = nullptr;
   std::unordered_map<std::string, Value> locals;
   /// Top-level code of a template: `set` exports to the context.
@@ -76,6 +77,9 @@ struct Output {
 class Interpreter {
 public:
   Interpreter(Environment &env);
+  /// Breaks the reference cycles a render can create (a macro closing over
+  /// the frame that holds it, a context holding its own macros).
+  ~Interpreter();
 
   RenderResult renderRoot(const CompiledTemplate &tmpl, const Dict &args);
 
@@ -133,9 +137,9 @@ private:
   void execWith(const Stmt &s, const FramePtr &frame);
 
   /// Runs a template's top level (and its parents') in `context`.
-  void renderTemplate(const CompiledTemplate &tmpl, Context &context, int32_t originFrame);
+  void renderTemplate(const CompiledTemplate &tmpl, const std::shared_ptr<Context> &context, int32_t originFrame);
   /// Runs entry `index` of block `name`'s chain.
-  void renderBlock(const std::string &name, size_t index, Context &context, SourceLoc callSite);
+  void renderBlock(const std::string &name, size_t index, const std::shared_ptr<Context> &context, SourceLoc callSite);
   /// Builds the module of a template rendered for import.
   Value importModule(const CompiledTemplate &tmpl, SourceLoc loc);
   /// Loads the template a value names (a name or a list of names); returns
@@ -165,6 +169,10 @@ private:
   void step(SourceLoc loc);
 
   Environment &env_;
+  /// Frames that hold macros and every context, cleared on destruction.
+  std::vector<FramePtr> macroFrames_;
+  std::vector<std::shared_ptr<Context>> contexts_;
+  std::shared_ptr<Context> newContext(std::shared_ptr<const Dict> parent, const CompiledTemplate &tmpl);
   std::vector<Output> outputs_;
   std::vector<RenderFrameInfo> originFrames_;
   int depth_ = 0;

@@ -835,8 +835,9 @@ class Gen:
                           init_sc.ns, full=True)
 
         # Include files and sub-templates.
+        shared_more = None
         for _ in range(self.wpick([(3, 0), (3, 1), (2, 2)])):
-            full = self.chance(0.7) and True
+            full = self.chance(0.7)
             sc = target_sc if full else plain_sc
             kind = self.wpick([(3, "file"), (3, "sub"), (1, "file_with_sub")])
             if kind == "file" or kind == "file_with_sub":
@@ -844,8 +845,14 @@ class Gen:
                 ctx = TemplateCtx(self, path)
                 lines = self.include_body(sc, ctx)
                 if kind == "file_with_sub":
-                    # the file includes its own sub-template: registered when the file is loaded
-                    sub = os.path.splitext(os.path.basename(name))[0] + ".more"
+                    # The file includes its own sub-template: registered when the file is loaded.
+                    # Rarely two files define the same name: the later load overwrites the registry
+                    # entry, but a copy already compiled stays cached (§2.2, §2.3).
+                    if shared_more and self.chance(0.3):
+                        sub = shared_more
+                        notes.append("sub-template %s defined in two files (registry/cache, §2.3)" % sub)
+                    else:
+                        sub = shared_more = os.path.splitext(os.path.basename(name))[0] + ".more"
                     lines.append(self.stmt("--", "include '%s'" % sub))
                     subs.setdefault(path, []).append((sub, self.include_body(sc, TemplateCtx(self, sub))))
                 files[path] = lines
