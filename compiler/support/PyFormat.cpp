@@ -157,6 +157,7 @@ Spec parseSpec(std::string_view text, char defaultAlign, char defaultType,
     return spec;
 }
 
+// `n` copies of a fill character (any code point).
 std::string repeat(char32_t c, int64_t n) {
     std::string unit;
     appendUtf8(unit, c);
@@ -190,6 +191,8 @@ std::string groupDigits(const std::string& digits, int64_t minWidth,
     return std::string(out.rbegin(), out.rend());
 }
 
+// '+' shows a sign on every number, ' ' a space for non-negative ones; the
+// default '-' (or none) marks only negative values.
 std::string signText(const Spec& spec, bool negative) {
     if (negative) return "-";
     if (spec.sign == '+') return "+";
@@ -213,6 +216,8 @@ std::string renderNumber(const Spec& spec, bool negative, std::string_view prefi
                        : groupDigits(digits, minWidth, spec.grouping, spec.groupSize);
     const int64_t padding =
         std::max<int64_t>(0, spec.width - fixedWidth - static_cast<int64_t>(grouped.size()));
+    // Centring puts the smaller half on the left; '=' pads after the sign
+    // and prefix, which is where zero padding goes.
     int64_t left = 0, inner = 0, right = 0;
     switch (spec.align) {
         case '<': right = padding; break;
@@ -264,6 +269,8 @@ std::string finiteText(double absValue, char code, int64_t precision,
     return layoutDigits(roundedDigits(absValue, how.precision), how);
 }
 
+// True when the digits before any exponent are all zero, i.e. the value
+// rounded to zero; 'z' then drops the sign of a negative zero result.
 bool allZeroMantissa(const std::string& text) {
     for (char ch : text) {
         if (ch == 'e' || ch == 'E') break;
@@ -305,6 +312,7 @@ std::string renderFloat(double value, const Spec& spec) {
     return renderSplitNumber(spec, negative, body);
 }
 
+// Float presentation types that an int is converted to float for.
 bool isFloatType(char32_t t) {
     return t == 'e' || t == 'E' || t == 'f' || t == 'F' || t == 'g' ||
            t == 'G' || t == '%';
@@ -312,6 +320,7 @@ bool isFloatType(char32_t t) {
 
 // -------------------------------------------------------------- integers ----
 
+// Digits of `magnitude` in base 2, 8, 10 or 16 (most significant first).
 std::string toBase(uint64_t magnitude, unsigned base, bool upper) {
     const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     std::string out;
@@ -358,6 +367,8 @@ std::string renderInteger(int64_t value, const Spec& spec) {
 
 }  // namespace
 
+// CPython's format_string_internal: strings accept only fill, alignment,
+// width and precision, and report the first offending option.
 std::string formatStr(std::string_view value, std::string_view specText) {
     const Spec spec = parseSpec(specText, '<', 's', "str");
     if (spec.type != 's') failUnknownType(spec.type, "str");
@@ -385,6 +396,8 @@ std::string formatStr(std::string_view value, std::string_view specText) {
     return out + repeat(spec.fill, padding - left);
 }
 
+// Integers default to 'd' and right alignment; float presentation types
+// convert the value first, exactly like int.__format__.
 std::string formatInt(int64_t value, std::string_view specText) {
     const Spec spec = parseSpec(specText, '>', 'd', "int");
     switch (spec.type) {
@@ -396,6 +409,7 @@ std::string formatInt(int64_t value, std::string_view specText) {
     }
 }
 
+// Floats have no default type ('\0' selects the repr-like form).
 std::string formatFloat(double value, std::string_view specText) {
     const Spec spec = parseSpec(specText, '>', 0, "float");
     if (!isFloatType(spec.type) && spec.type != 'n' && spec.type != 0)

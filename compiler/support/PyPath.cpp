@@ -7,7 +7,8 @@ namespace fgcc::pypath {
 
 namespace {
 
-// Non-empty '/'-separated components of an absolute, normalised path.
+// Non-empty '/'-separated components; empty ones (from "//" or a trailing
+// '/') carry no meaning once a path has been made absolute.
 std::vector<std::string_view> components(std::string_view path) {
     std::vector<std::string_view> out;
     size_t start = 0;
@@ -20,6 +21,9 @@ std::vector<std::string_view> components(std::string_view path) {
     return out;
 }
 
+// One step of posixpath.join: an absolute part restarts the path, and a
+// separator is added only when the path so far does not already end in one
+// (so join('a', '') is 'a/' and join('', 'b') is 'b').
 void appendPart(std::string& path, std::string_view part) {
     if (isabs(part)) {
         path.assign(part);
@@ -84,6 +88,7 @@ std::string normpath(std::string_view path) {
     return out.empty() ? "." : out;
 }
 
+// Python joins with os.getcwd() and normalises; `cwd` is that directory.
 std::string abspath(std::string_view path, std::string_view cwd) {
     return normpath(isabs(path) ? std::string(path) : join(cwd, path));
 }
@@ -91,6 +96,8 @@ std::string abspath(std::string_view path, std::string_view cwd) {
 std::string relpath(std::string_view path, std::string_view start,
                     std::string_view cwd) {
     if (path.empty()) throw std::invalid_argument("no path specified");
+    // Compare the absolute forms component-wise, climb out of what remains
+    // of `start` with "..", then descend into what remains of `path`.
     const std::string absStart = abspath(start, cwd);
     const std::string absPath = abspath(path, cwd);
     const auto from = components(absStart);
@@ -104,6 +111,8 @@ std::string relpath(std::string_view path, std::string_view start,
     return out.empty() ? "." : out;
 }
 
+// posixpath.split: the tail is everything after the last '/', the head
+// loses its trailing slashes unless it consists of nothing else.
 std::pair<std::string, std::string> split(std::string_view path) {
     const size_t cut = path.rfind('/') + 1;  // npos + 1 == 0
     std::string_view head = path.substr(0, cut);
@@ -132,6 +141,8 @@ std::pair<std::string, std::string> splitext(std::string_view path) {
     return {std::string(path), std::string()};
 }
 
+// posixpath.expanduser for "~" and "~/...": $HOME without trailing
+// slashes replaces the '~', and an empty result becomes "/".
 std::string expanduser(std::string_view path, std::string_view home) {
     if (path.empty() || path[0] != '~') return std::string(path);
     size_t userEnd = path.find('/', 1);

@@ -6,9 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <iterator>
 #include <stdexcept>
-#include <system_error>
 
 namespace fgcc::py {
 
@@ -155,6 +153,7 @@ size_t previousCodePoint(std::string_view s, size_t end) {
     return pos;
 }
 
+// Decodes a whole string, e.g. a strip() character set.
 std::u32string toCodePoints(std::string_view s) {
     std::u32string out;
     for (size_t pos = 0; pos < s.size();) out.push_back(decodeUtf8(s, pos));
@@ -163,24 +162,10 @@ std::u32string toCodePoints(std::string_view s) {
 
 // --------------------------------------------------------- repr helpers ----
 
-void appendHex(std::string& out, uint32_t value, int digits) {
-    static const char kHex[] = "0123456789abcdef";
+void appendHex(std::string& out, uint32_t value, int digits, bool upper) {
+    const char* hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
-        out += kHex[(value >> shift) & 0xF];
-}
-
-// Python's escape for a character repr() cannot show as-is.
-void appendEscape(std::string& out, char32_t c) {
-    if (c <= 0xFF) {
-        out += "\\x";
-        appendHex(out, c, 2);
-    } else if (c <= 0xFFFF) {
-        out += "\\u";
-        appendHex(out, c, 4);
-    } else {
-        out += "\\U";
-        appendHex(out, c, 8);
-    }
+        out += hex[(value >> shift) & 0xF];
 }
 
 // Parses std::to_chars scientific output "d[.ddd]e[+-]XX" into digits with
@@ -206,6 +191,7 @@ struct StripSet {
     }
 };
 
+// Byte offset of the first code point not in `set`.
 size_t stripStart(std::string_view s, const StripSet& set) {
     size_t pos = 0;
     while (pos < s.size()) {
@@ -216,6 +202,8 @@ size_t stripStart(std::string_view s, const StripSet& set) {
     return pos;
 }
 
+// Byte offset just past the last code point not in `set`, never below
+// `begin` (so a fully stripped string is not scanned twice).
 size_t stripEnd(std::string_view s, size_t begin, const StripSet& set) {
     size_t end = s.size();
     while (end > begin) {
@@ -244,6 +232,7 @@ size_t nextCodePoint(std::string_view s, size_t pos) {
     return pos;
 }
 
+// Python's maxsplit/count convention: negative means "no limit".
 size_t maxCount(long n) {
     return n < 0 ? SIZE_MAX : static_cast<size_t>(n);
 }
@@ -320,6 +309,21 @@ std::string layoutDigits(const DecimalDigits& d, const DigitLayout& how) {
     return out;
 }
 
+void appendHexEscape(std::string& out, char32_t c, bool upperHex) {
+    if (c <= 0xFF) {
+        out += "\\x";
+        appendHex(out, c, 2, upperHex);
+    } else if (c <= 0xFFFF) {
+        out += "\\u";
+        appendHex(out, c, 4, upperHex);
+    } else {
+        out += "\\U";
+        appendHex(out, c, 8, upperHex);
+    }
+}
+
+// float_repr: mode 'r' with Py_DTSF_ADD_DOT_0, so integral values keep
+// ".0"; a NaN never shows a sign.
 std::string floatRepr(double x) {
     if (std::isnan(x)) return "nan";
     if (std::isinf(x)) return x < 0 ? "-inf" : "inf";
@@ -330,6 +334,8 @@ std::string floatRepr(double x) {
     return out + layoutDigits(shortestDigits(std::fabs(x)), how);
 }
 
+// unicode_repr: prefer single quotes, switching to double quotes only when
+// that avoids escaping (a ' but no "); only the chosen quote is escaped.
 std::string strRepr(std::string_view utf8) {
     const bool hasSingle = utf8.find('\'') != std::string_view::npos;
     const bool hasDouble = utf8.find('"') != std::string_view::npos;
@@ -348,7 +354,7 @@ std::string strRepr(std::string_view utf8) {
         } else if (c == '\r') {
             out += "\\r";
         } else if (c < 0x20 || c == 0x7F || (c > 0x7F && !isPrintable(c))) {
-            appendEscape(out, c);
+            appendHexEscape(out, c);
         } else {
             out.append(utf8.substr(start, pos - start));
         }
@@ -406,6 +412,8 @@ size_t length(std::string_view s) {
 
 // ------------------------------------------------------ character classes ----
 
+// Py_UNICODE_ISSPACE: the ASCII whitespace plus the information separators
+// U+001C..U+001F, and the Unicode Zs/Zl/Zp and bidi-whitespace characters.
 bool isSpace(char32_t c) {
     if (c < 0x80) return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20);
     return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
@@ -462,6 +470,8 @@ std::vector<std::string> split(std::string_view s, int maxsplit) {
     return out;
 }
 
+// CPython's rsplit_whitespace: split_whitespace mirrored, walking back over
+// whole code points; fields are collected right to left then reversed.
 std::vector<std::string> rsplit(std::string_view s, int maxsplit) {
     std::vector<std::string> out;
     size_t end = s.size();
@@ -480,6 +490,7 @@ std::vector<std::string> rsplit(std::string_view s, int maxsplit) {
     return out;
 }
 
+// With an explicit separator empty fields are kept: "a,,b" -> a, "", b.
 std::vector<std::string> split(std::string_view s, std::string_view sep,
                                int maxsplit) {
     requireSeparator(sep);
@@ -529,6 +540,8 @@ std::string replace(std::string_view s, std::string_view old,
                     std::string_view repl, long count) {
     size_t left = maxCount(count);
     std::string out;
+    // Matching on bytes is safe: a valid UTF-8 needle can only match at
+    // code point boundaries of a valid UTF-8 haystack.
     if (old.empty()) {
         // Python inserts `repl` at every character boundary, ends included.
         size_t pos = 0;

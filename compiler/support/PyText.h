@@ -24,6 +24,11 @@ std::string floatRepr(double x);
 // Python 3 repr(str) of a valid UTF-8 string, including the quote choice.
 std::string strRepr(std::string_view utf8);
 
+// Appends the escape Python's repr (and YAML's double-quoted style, with
+// upperHex) uses for a character: \xNN up to U+00FF, \uNNNN up to U+FFFF,
+// else \UNNNNNNNN.
+void appendHexEscape(std::string& out, char32_t c, bool upperHex = false);
+
 // Decimal digits of a non-negative double: value = 0.DIGITS x 10^decpt.
 // Trailing zeros are stripped; zero is {"0", 1} (what CPython's dtoa gives).
 struct DecimalDigits {

@@ -256,7 +256,10 @@ void checkIndicators(const std::u32string& s, size_t i, Indicators& ind) {
     if (c == '#' && isSpaceOrBreakOrNul(s[i - 1])) ind.flow = ind.block = true;
 }
 
-// PyYAML's Emitter.analyze_scalar, for a non-empty scalar.
+// PyYAML's Emitter.analyze_scalar, for a non-empty scalar.  Plain style
+// needs no indicators, no edge whitespace, no breaks and nothing special;
+// single quotes survive breaks but not whitespace next to a break (it would
+// be folded away) nor characters that need escapes.
 Analysis analyze(const std::u32string& s) {
     Indicators ind;
     const std::u32string_view view(s);
@@ -289,12 +292,6 @@ Analysis analyze(const std::u32string& s) {
 
 // ------------------------------------------------------------- writers ----
 
-void appendHexUpper(std::string& out, uint32_t value, int width) {
-    static const char kHex[] = "0123456789ABCDEF";
-    for (int shift = (width - 1) * 4; shift >= 0; shift -= 4)
-        out += kHex[(value >> shift) & 0xF];
-}
-
 // YAML's short escapes, as PyYAML's ESCAPE_REPLACEMENTS; 0 if none.
 char shortEscape(char32_t c) {
     switch (c) {
@@ -326,6 +323,8 @@ bool isDoubleQuotedVerbatim(char32_t c) {
            (c >= 0xE000 && c <= 0xFFFD);
 }
 
+// PyYAML's write_double_quoted with an infinite width (never folds):
+// short escapes where YAML has them, else \xXX, \uXXXX or \UXXXXXXXX.
 std::string writeDoubleQuoted(const std::u32string& s) {
     std::string out = "\"";
     for (char32_t c : s) {
@@ -334,15 +333,8 @@ std::string writeDoubleQuoted(const std::u32string& s) {
         } else if (char e = shortEscape(c)) {
             out += '\\';
             out += e;
-        } else if (c <= 0xFF) {
-            out += "\\x";
-            appendHexUpper(out, c, 2);
-        } else if (c <= 0xFFFF) {
-            out += "\\u";
-            appendHexUpper(out, c, 4);
         } else {
-            out += "\\U";
-            appendHexUpper(out, c, 8);
+            py::appendHexEscape(out, c, true);
         }
     }
     return out + "\"";
@@ -405,8 +397,18 @@ std::string_view implicitTag(std::string_view plain) {
 
 bool isImplicitlyTyped(std::string_view plain) { return !implicitTag(plain).empty(); }
 
+bool isSimpleKey(std::string_view utf8) {
+    // The emitter counts the prepared tag "!!str" (5 characters) too.
+    constexpr size_t kMaxLength = 128 - 1 - 5;
+    if (utf8.empty() || py::length(utf8) > kMaxLength) return false;
+    for (size_t pos = 0; pos < utf8.size();)
+        if (isBreak(py::decodeUtf8(utf8, pos))) return false;
+    return true;
+}
+
 // PyYAML's choose_scalar_style for a str event (no explicit style).
 std::string strToYaml(std::string_view utf8, const ScalarContext& context) {
+    // The analysis works on characters, as PyYAML does on str.
     std::u32string s;
     for (size_t pos = 0; pos < utf8.size();) s.push_back(py::decodeUtf8(utf8, pos));
     // The empty string resolves to null, so it can only be quoted.

@@ -23,9 +23,14 @@ struct ScalarContext {
     // PyYAML emits in block context.  Line breaks inside a single-quoted
     // scalar are followed by 2 * (flowDepth + 1) spaces of indentation.
     int flowDepth = 1;
-    // True for a mapping key: keys never use multi-line quoted forms.
+    // True for a mapping key written as a simple key ("k: v").  Keys that
+    // fail isSimpleKey() are written as "? k : v" and use simpleKey=false.
     bool simpleKey = false;
 };
+
+// PyYAML's check_simple_key for a str key: non-empty, no line break, and
+// short enough that "!!str" plus the text stays under 128 characters.
+bool isSimpleKey(std::string_view utf8);
 
 // A str scalar: plain when the emitter allows it in this context and the
 // plain text would read back as a string, else 'single-quoted' when no

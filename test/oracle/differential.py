@@ -839,7 +839,7 @@ class Gen:
         for _ in range(self.wpick([(3, 0), (3, 1), (2, 2)])):
             full = self.chance(0.7)
             sc = target_sc if full else plain_sc
-            kind = self.wpick([(3, "file"), (3, "sub"), (1, "file_with_sub")])
+            kind = self.wpick([(3, "file"), (3, "sub"), (2, "file_with_sub")])
             if kind == "file" or kind == "file_with_sub":
                 path, name = place(self.fresh("inc") + ".yaml")
                 ctx = TemplateCtx(self, path)
@@ -848,7 +848,7 @@ class Gen:
                     # The file includes its own sub-template: registered when the file is loaded.
                     # Rarely two files define the same name: the later load overwrites the registry
                     # entry, but a copy already compiled stays cached (§2.2, §2.3).
-                    if shared_more and self.chance(0.3):
+                    if shared_more and self.chance(0.5):
                         sub = shared_more
                         notes.append("sub-template %s defined in two files (registry/cache, §2.3)" % sub)
                     else:

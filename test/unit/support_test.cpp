@@ -209,6 +209,17 @@ TEST(PyText, StrReprMatchesPython) {
     for (const auto& c : kStrRepr) EXPECT_EQ(py::strRepr(c.input), c.expected) << c.input;
 }
 
+TEST(PyText, AppendHexEscape) {
+    std::string out;
+    py::appendHexEscape(out, 0x1f);
+    py::appendHexEscape(out, 0x2028);
+    py::appendHexEscape(out, 0x1f600);
+    EXPECT_EQ(out, "\\x1f\\u2028\\U0001f600");
+    out.clear();
+    py::appendHexEscape(out, 0xab, true);
+    EXPECT_EQ(out, "\\xAB");
+}
+
 TEST(PyText, Utf8RoundTripsEveryScalarValue) {
     for (char32_t cp = 0; cp <= 0x10FFFF; ++cp) {
         if (cp == 0xD800) cp = 0xE000;  // surrogates have no UTF-8 form
@@ -1431,6 +1442,23 @@ TEST(YamlScalar, StrToYamlDefaultsToFlowValue) {
     EXPECT_EQ(yaml11::strToYaml(""), "''");
     EXPECT_EQ(yaml11::strToYaml("~"), "'~'");
     EXPECT_EQ(yaml11::strToYaml("a\nb"), "'a\n\n    b'");
+}
+
+TEST(YamlScalar, IsSimpleKeyMatchesPyYamlEmitter) {
+    EXPECT_TRUE(yaml11::isSimpleKey("a"));
+    EXPECT_TRUE(yaml11::isSimpleKey(std::string(122, 'a')));
+    EXPECT_FALSE(yaml11::isSimpleKey(std::string(123, 'a')));
+    std::string accented;
+    for (int i = 0; i < 122; ++i) accented += "\u00e9";
+    EXPECT_TRUE(yaml11::isSimpleKey(accented));  // counted in characters
+    EXPECT_FALSE(yaml11::isSimpleKey(accented + "x"));
+    EXPECT_FALSE(yaml11::isSimpleKey(""));
+    EXPECT_FALSE(yaml11::isSimpleKey("a\nb"));
+    EXPECT_FALSE(yaml11::isSimpleKey("a\u2028b"));
+    EXPECT_TRUE(yaml11::isSimpleKey("a\rb"));  // '\r' is not a YAML line break here
+    // Non-simple keys are written after "? " in ordinary flow context.
+    EXPECT_EQ(yaml11::strToYaml("a\nb", {1, false}), "'a\n\n    b'");
+    EXPECT_EQ(yaml11::strToYaml("a\nb", {1, true}), "\"a\\nb\"");
 }
 
 const TextCase kImplicitTag[] = {

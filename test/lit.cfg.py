@@ -1,0 +1,28 @@
+# lit configuration for fgcc's phase test suites (test/<phase>/).
+# Run through tools/run-tests.sh, which sets FGCC and FGCC_TEST_EXEC_ROOT.
+import os
+
+import lit.formats
+
+config.name = "fgcc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".test", ".yaml"]
+config.excludes = ["lit.cfg.py", "Inputs", "unit", "oracle", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.environ.get("FGCC_TEST_EXEC_ROOT",
+                                       os.path.join(config.test_source_root, "..", "build", "lit"))
+
+# FileCheck, not, split-file live in LLVM's bin directory, not on PATH.
+config.environment["PATH"] = os.pathsep.join(
+    ["/usr/lib/llvm-14/bin", os.environ.get("PATH", "/usr/bin:/bin")])
+# Reproducible time globals and no user template directory.
+config.environment["SOURCE_DATE_EPOCH"] = "1700000000"
+config.environment["TZ"] = "UTC"
+config.environment["XDG_CONFIG_HOME"] = "/nonexistent-fgcc-test-config"
+
+fgcc = os.environ.get("FGCC")
+if not fgcc:
+    fgcc = os.path.join(config.test_source_root, "..", "build", "bin", "fgcc")
+config.substitutions.append(("%fgcc", os.path.abspath(fgcc)))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%srcroot", os.path.abspath(os.path.join(config.test_source_root, ".."))))
