@@ -6,9 +6,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "driver/Commands.h"
+#include "driver/DynamicArgs.h"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -24,9 +26,36 @@ std::pair<std::string, render::Value> parseDefine(const std::string &arg) {
   return {arg.substr(0, eq), parseDefineValue(arg.substr(eq + 1))};
 }
 
+/// Loads the config's `dynamic_args` and parses the leftover command-line
+/// arguments against them (spec section 10.6). Returns the values passed.
+std::vector<std::pair<std::string, render::Value>> applyDynamicArgs(GlobalOptions &opts,
+                                                                    const std::vector<std::string> &extras,
+                                                                    bool noDyn) {
+  if (noDyn) {
+    if (!extras.empty())
+      throw FatalError(SourceLoc{}, "unrecognized argument: " + extras.front() + " (dynamic arguments are off: --no-dyn)");
+    return {};
+  }
+  std::vector<DynamicArg> declared;
+  try {
+    ConfigRequest probe = opts.request;
+    probe.commentMode = CommentMode::Preserve;
+    declared = readDynamicArgs(Session(probe, *opts.sources).render().result.text);
+  } catch (const FatalError &) {
+    // Like the reference, a config that cannot be loaded without its
+    // dynamic arguments still gets rendered (and then reports its error).
+    if (!extras.empty())
+      std::cerr << "fgcc: warning: loading dynamic args failed\n";
+  }
+  auto values = parseDynamicArgs(declared, extras);
+  for (const auto &v : values)
+    opts.request.defines.push_back(v);
+  return values;
+}
+
 int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string> &defines, bool preserve,
                bool deleteComments, std::ostream &out, const std::vector<std::string> &lsDirs, bool lsRecursive,
-               const std::string &format) {
+               const std::string &format, const std::vector<std::string> &extras, bool noDyn) {
   for (const std::string &d : defines)
     opts.request.defines.push_back(parseDefine(d));
   // pp deletes `##` comment lines like the reference's `forgather pp`;
@@ -34,6 +63,19 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
   bool isPp = app.got_subcommand("pp");
   opts.request.commentMode =
       preserve ? CommentMode::Preserve : (isPp || deleteComments) ? CommentMode::Delete : CommentMode::Preserve;
+  bool rendersConfig = isPp || app.got_subcommand("trefs") || !opts.emit.empty();
+  if (!rendersConfig && !extras.empty())
+    throw FatalError(SourceLoc{}, "unrecognized argument: " + extras.front());
+  if (rendersConfig) {
+    auto received = applyDynamicArgs(opts, extras, noDyn);
+    if (isPp && !received.empty()) {
+      render::Dict d;
+      for (const auto &[k, v] : received)
+        d.set(render::Value::str(k), v);
+      out << "# Dynamic arguments received: " << render::toRepr(render::Value::dict(std::make_shared<render::Dict>(d)))
+          << "\n\n";
+    }
+  }
   if (isPp)
     return runPp(opts, out);
   if (app.got_subcommand("ls"))
@@ -73,7 +115,8 @@ int main(int argc, char **argv) {
   app.add_flag("--preserve-line-numbers", preserve, "Keep ## comment lines as Jinja comments");
   app.add_flag("--delete-comment-lines", deleteComments, "Delete ## comment lines (the mode of pp)");
   app.add_option("--emit", opts.emit, "Stop after a phase and print its output: load, preprocess, render");
-  app.add_option("config", opts.request.path, "Config file path");
+  std::string appPath;
+  app.add_option("config", appPath, "Config file path");
 
   CLI::App *pp = app.add_subcommand("pp", "Print the rendered config (pp text)");
   pp->add_option("config", opts.request.path, "Config file path");
@@ -93,6 +136,11 @@ int main(int argc, char **argv) {
   app.add_subcommand("index", "Print the project index (markdown)");
   app.add_subcommand("meta", "Print the project's meta config (markdown)");
   app.require_subcommand(0, 1);
+  // Options a config declares in `dynamic_args` are parsed after the config
+  // is known.
+  app.allow_extras();
+  pp->allow_extras();
+  trefs->allow_extras();
 
   try {
     app.parse(argc, argv);
@@ -111,7 +159,26 @@ int main(int argc, char **argv) {
     if (!opts.outputFile.empty())
       file.open(opts.outputFile);
     std::ostream &out = opts.outputFile.empty() ? std::cout : file;
-    int rc = runCommand(app, opts, defines, preserve, deleteComments, out, lsDirs, lsRecursive, format);
+    // Leftover arguments go to the config's dynamic options. CLI11 hands a
+    // stray value (`--max-steps 30`) to the top-level positional when a
+    // subcommand took the config path, so rebuild them in command-line order.
+    std::vector<std::string> leftover = app.remaining();
+    for (CLI::App *sub : {pp, trefs})
+      for (const std::string &e : sub->remaining())
+        leftover.push_back(e);
+    if (opts.request.path.empty())
+      opts.request.path = appPath;
+    else if (!appPath.empty())
+      leftover.push_back(appPath);
+    std::vector<std::string> extras;
+    for (int i = 1; i < argc; ++i) {
+      auto it = std::find(leftover.begin(), leftover.end(), argv[i]);
+      if (it != leftover.end()) {
+        extras.push_back(*it);
+        leftover.erase(it);
+      }
+    }
+    int rc = runCommand(app, opts, defines, preserve, deleteComments, out, lsDirs, lsRecursive, format, extras, noDyn);
     out.flush();
     return rc;
   } catch (const FatalError &e) {

@@ -1199,6 +1199,8 @@ def run_fgcc(fgcc, case_dir, args, timeout):
         return cp.returncode, cp.stdout, cp.stderr
     except subprocess.TimeoutExpired as e:
         return "timeout", e.stdout or b"", (e.stderr or b"") + b"\n[differential.py: timed out]"
+    except OSError as e:  # e.g. the binary is being rebuilt: a failure of this case, not a crash
+        return "not run", b"", ("[differential.py: could not run fgcc: %s]" % e).encode()
 
 
 def judge(oracle, fgcc):
