@@ -19,7 +19,7 @@
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
+#include "driver/YamlLookup.h"
 
 namespace fgcc {
 
@@ -42,23 +42,8 @@ bool isDir(const std::string &p) {
 std::pair<std::string, std::string> configLabel(const std::string &ppText) {
   std::string name = "Anonymous", description = "No Description";
   YAML::Node root = YAML::Load(ppText);
-  if (root.IsMap()) {
-    YAML::Node meta;
-    for (const auto &kv : root)
-      if (kv.first.IsScalar() && kv.first.Scalar() == "meta")
-        meta = kv.second;
-    if (meta && meta.IsMap()) {
-      for (const auto &kv : meta) {
-        if (!kv.first.IsScalar() || !kv.second.IsScalar())
-          continue;
-        if (kv.first.Scalar() == "config_name")
-          name = kv.second.Scalar();
-        else if (kv.first.Scalar() == "config_description")
-          description = kv.second.Scalar();
-      }
-    }
-  }
-  return {name, description};
+  YAML::Node meta = lastMapValue(root, "meta");
+  return {lastMapScalar(meta, "config_name", name), lastMapScalar(meta, "config_description", description)};
 }
 
 /// Lists one project: a header and one line per config.

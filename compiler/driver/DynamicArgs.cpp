@@ -4,24 +4,11 @@
 #include "support/PyPath.h"
 
 #include <cstdlib>
-#include <yaml-cpp/yaml.h>
+#include "driver/YamlLookup.h"
 
 namespace fgcc {
 
 namespace {
-
-YAML::Node lastValue(const YAML::Node &map, const std::string &key) {
-  YAML::Node found;
-  for (const auto &kv : map)
-    if (kv.first.IsScalar() && kv.first.Scalar() == key)
-      found = kv.second;
-  return found;
-}
-
-std::string scalar(const YAML::Node &map, const std::string &key) {
-  YAML::Node v = lastValue(map, key);
-  return v && v.IsScalar() ? v.Scalar() : "";
-}
 
 /// argparse's dest: the first long option without dashes, `-` -> `_`.
 std::string destOf(const std::vector<std::string> &names) {
@@ -82,7 +69,7 @@ std::vector<DynamicArg> readDynamicArgs(const std::string &ppText) {
   }
   if (!root.IsMap())
     return out;
-  YAML::Node list = lastValue(root, "dynamic_args");
+  YAML::Node list = lastMapValue(root, "dynamic_args");
   if (!list)
     return out;
   // A !dlist is written as a mapping whose values are the items.
@@ -98,7 +85,7 @@ std::vector<DynamicArg> readDynamicArgs(const std::string &ppText) {
     if (!item.IsMap())
       continue;
     DynamicArg arg;
-    YAML::Node names = lastValue(item, "names");
+    YAML::Node names = lastMapValue(item, "names");
     if (names && names.IsScalar())
       arg.names.push_back(names.Scalar());
     else if (names && names.IsSequence())
@@ -107,12 +94,12 @@ std::vector<DynamicArg> readDynamicArgs(const std::string &ppText) {
     if (arg.names.empty())
       continue;
     arg.dest = destOf(arg.names);
-    std::string type = scalar(item, "type");
+    std::string type = lastMapScalar(item, "type");
     if (!type.empty())
       arg.type = type;
-    arg.action = scalar(item, "action");
-    arg.help = scalar(item, "help");
-    YAML::Node choices = lastValue(item, "choices");
+    arg.action = lastMapScalar(item, "action");
+    arg.help = lastMapScalar(item, "help");
+    YAML::Node choices = lastMapValue(item, "choices");
     if (choices && choices.IsSequence())
       for (const auto &c : choices)
         arg.choices.push_back(c.Scalar());

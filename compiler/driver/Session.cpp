@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
+#include "driver/YamlLookup.h"
 
 namespace fgcc {
 
@@ -31,21 +31,6 @@ std::string executableDir() {
     return ".";
   buf[n] = 0;
   return pypath::dirname(buf);
-}
-
-/// Last value of `key` in a yaml-cpp mapping (PyYAML keeps the last of
-/// duplicate keys; yaml-cpp's operator[] would return the first).
-YAML::Node lastValue(const YAML::Node &map, const std::string &key) {
-  YAML::Node found;
-  for (const auto &kv : map)
-    if (kv.first.IsScalar() && kv.first.Scalar() == key)
-      found = kv.second;
-  return found;
-}
-
-std::string scalarOr(const YAML::Node &map, const std::string &key, const std::string &dflt) {
-  YAML::Node v = lastValue(map, key);
-  return v && v.IsScalar() ? v.Scalar() : dflt;
 }
 
 } // namespace
@@ -110,12 +95,12 @@ ProjectInfo Session::loadProject(const std::string &projectDir) {
   }
   if (!root.IsMap())
     throw FatalError(meta.lines.at(1, 1), "meta.yaml must render to a mapping");
-  info.name = scalarOr(root, "name", info.name);
-  info.description = scalarOr(root, "description", info.description);
-  info.configPrefix = scalarOr(root, "config_prefix", info.configPrefix);
-  info.defaultConfig = scalarOr(root, "default_config", "");
+  info.name = lastMapScalar(root, "name", info.name);
+  info.description = lastMapScalar(root, "description", info.description);
+  info.configPrefix = lastMapScalar(root, "config_prefix", info.configPrefix);
+  info.defaultConfig = lastMapScalar(root, "default_config", "");
   std::vector<std::string> dirs;
-  YAML::Node searchdir = lastValue(root, "searchdir");
+  YAML::Node searchdir = lastMapValue(root, "searchdir");
   if (searchdir && searchdir.IsSequence()) {
     for (const auto &d : searchdir)
       if (d.IsScalar())
