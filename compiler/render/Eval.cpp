@@ -100,7 +100,19 @@ Value Interpreter::lookup(const std::string &name, const FramePtr &frame) {
     return it->second;
   if (const Value *v = ctx.parent->find(Value::str(name)))
     return *v;
-  return Value::undefined("'" + name + "' is undefined");
+  return Value::undefined("'" + name + "' is undefined", [frame, name] {
+    std::vector<std::string> visible;
+    for (const Frame *f = frame.get(); f; f = f->parent.get())
+      for (const auto &kv : f->locals)
+        visible.push_back(kv.first);
+    for (const auto &kv : frame->context->vars)
+      visible.push_back(kv.first);
+    if (frame->context->parent)
+      for (const auto &kv : frame->context->parent->items())
+        if (kv.first.is(K::Str))
+          visible.push_back(kv.first.asStr());
+    return closestName(name, visible);
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -273,7 +285,15 @@ Value Interpreter::getattr(const Value &obj, const std::string &name, SourceLoc 
       if (const Value *v = obj.asDict().find(Value::str(name)))
         return *v;
   }
-  return Value::undefined("'" + objectTypeRepr(obj) + "' has no attribute '" + name + "'");
+  return Value::undefined("'" + objectTypeRepr(obj) + "' has no attribute '" + name + "'", [obj, name] {
+    std::vector<std::string> attrs;
+    const Dict *d = obj.is(K::Namespace) ? &obj.asNamespace().attrs : obj.is(K::Dict) ? &obj.asDict() : nullptr;
+    if (d)
+      for (const auto &kv : d->items())
+        if (kv.first.is(K::Str))
+          attrs.push_back(kv.first.asStr());
+    return closestName(name, attrs);
+  });
 }
 
 Value Interpreter::getitem(const Value &obj, const Value &key, SourceLoc loc) {

@@ -121,7 +121,10 @@ Interpreter::DepthGuard::DepthGuard(Interpreter &in, SourceLoc loc) : in(in) {
 
 void Interpreter::fail(SourceLoc loc, const std::string &message) { throw FatalError(loc, message); }
 
-void Interpreter::failUndefined(const Value &v, SourceLoc loc) { fail(loc, v.undefinedMessage()); }
+void Interpreter::failUndefined(const Value &v, SourceLoc loc) {
+  std::string suggestion = v.undefinedSuggestion();
+  fail(loc, v.undefinedMessage() + (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
+}
 
 std::string Interpreter::str(const Value &v, SourceLoc loc) {
   requireDefined(v, loc);

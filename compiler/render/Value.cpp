@@ -12,10 +12,10 @@ namespace fgcc::render {
 // Construction
 //===----------------------------------------------------------------------===//
 
-Value Value::undefined(std::string message) {
+Value Value::undefined(std::string message, std::function<std::string()> suggest) {
   Value v;
   v.kind_ = Kind::Undefined;
-  v.str_ = std::make_shared<StrData>(StrData{std::move(message), nullptr});
+  v.str_ = std::make_shared<StrData>(StrData{std::move(message), nullptr, std::move(suggest)});
   return v;
 }
 
@@ -45,7 +45,7 @@ Value Value::str(std::string s) { return str(std::move(s), nullptr); }
 Value Value::str(std::string s, std::shared_ptr<const OriginMarks> marks) {
   Value v;
   v.kind_ = Kind::Str;
-  v.str_ = std::make_shared<StrData>(StrData{std::move(s), std::move(marks)});
+  v.str_ = std::make_shared<StrData>(StrData{std::move(s), std::move(marks), nullptr});
   return v;
 }
 

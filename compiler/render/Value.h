@@ -78,6 +78,9 @@ public:
 struct StrData {
   std::string text;
   std::shared_ptr<const OriginMarks> marks;
+  /// Undefined values only: computes a "did you mean" name when the error is
+  /// reported (lazily, because most undefined values meet `default`).
+  std::function<std::string()> suggest;
 };
 
 class Value {
@@ -86,7 +89,7 @@ public:
 
   Value() : kind_(Kind::None) {}
   static Value none() { return Value(); }
-  static Value undefined(std::string message);
+  static Value undefined(std::string message, std::function<std::string()> suggest = nullptr);
   static Value boolean(bool b);
   static Value integer(int64_t i);
   static Value real(double d);
@@ -111,6 +114,8 @@ public:
   const std::shared_ptr<const OriginMarks> &strMarks() const { return str_->marks; }
   /// The message of an undefined value (`'x' is undefined`).
   const std::string &undefinedMessage() const { return str_->text; }
+  /// The closest existing name, or empty.
+  std::string undefinedSuggestion() const { return str_->suggest ? str_->suggest() : std::string(); }
   List &asList() const { return *list_; }
   Dict &asDict() const { return *dict_; }
   Namespace &asNamespace() const { return *ns_; }

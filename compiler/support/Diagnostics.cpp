@@ -1,6 +1,7 @@
 //===- Diagnostics.cpp - Compiler-style diagnostics -----------------------===//
 #include "support/Diagnostics.h"
 
+#include <algorithm>
 #include <ostream>
 
 namespace fgcc {
@@ -48,6 +49,46 @@ void DiagnosticPrinter::printOne(const Diagnostic &d) {
     if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80)
       pad += ' ';
   os_ << pad << "^\n";
+}
+
+/// Levenshtein distance, with a cut-off to keep long names cheap.
+static size_t editDistance(const std::string &a, const std::string &b, size_t limit) {
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit)
+    return limit + 1;
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    size_t best = row[0];
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+      best = std::min(best, row[j]);
+    }
+    if (best > limit)
+      return limit + 1;
+  }
+  return row[b.size()];
+}
+
+std::string closestName(const std::string &name, const std::vector<std::string> &candidates) {
+  // Allow about one typo per three characters, and at least one.
+  size_t limit = std::max<size_t>(1, name.size() / 3);
+  std::string best;
+  size_t bestDistance = limit + 1;
+  for (const std::string &c : candidates) {
+    if (c == name)
+      continue;
+    size_t d = editDistance(name, c, limit);
+    if (d < bestDistance || (d == bestDistance && !best.empty() && c < best)) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return bestDistance <= limit ? best : std::string();
 }
 
 void DiagnosticPrinter::print(const Diagnostic &d) {

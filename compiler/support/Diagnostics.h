@@ -60,6 +60,10 @@ private:
   std::ostream &os_;
 };
 
+/// The candidate closest to `name` by edit distance, if it is close enough
+/// to be a likely typo; empty otherwise.
+std::string closestName(const std::string &name, const std::vector<std::string> &candidates);
+
 /// Collects diagnostics of a phase that reports all of its errors at once.
 class DiagnosticEngine {
 public:

@@ -88,7 +88,7 @@ TEXT_LINES = [
     "ratio: 0.5", "count: 10", "text: it's", "\ttabbed: 1", "trail: spaces   ", "multi: a b c",
     'note: "x ## y"', "==> arrow", "=>x", "<<: *base", "    deep:", "      deeper: 1",
     "#--- bad name! ---", "main: !call:forgather:Latent [1, 2]", "anchor: &a1 {x: 1}",
-    "ref: *a1", "...", "- !var \"x\"", "percent: 50%", "braces: {}", "--",
+    "ref: *a1", "...", "[ not_a_header ]", "[a.b]", "[x] y", "- !var \"x\"", "percent: 50%", "braces: {}", "--",
 ]
 COMMENT_LINES = ["## comment", "   ## indented comment", "##", "###", "## -- set x = 1",
                  "##--- fake.sep ---", "## [notablock]", "  ##x"]
@@ -226,6 +226,9 @@ class Gen:
         return self.pick(["2", "3", "4", "5", "7", "10", "-2", "-3"])
 
     def str_lit(self):
+        if self.chance(0.04):
+            # escapes decoded by Jinja's lexer (unicode-escape): \u00e9, \x41, \\, \'
+            return self.pick(["'\\u00e9t\\u00e9'", "'a\\\\b'", "'\\x41\\x42'", "'q\\'s'", '"d\\"q"'])
         return jstr(self.pick(STR_POOL), self.r)
 
     def word_lit(self):
@@ -348,8 +351,8 @@ class Gen:
         if k == "default":
             return "%s | default(%s)" % (self.maybe_name(sc, "str"), self.str_lit())
         if k == "indent":
-            return "%s | indent(%d)" % (jstr(self.pick(["a\nb", "x\n\ny\n", "one"]), self.r),
-                                        self.pick([2, 4, 8]))
+            return "%s | indent(%d%s)" % (jstr(self.pick(["a\nb", "x\n\ny\n", "one"]), self.r),
+                                          self.pick([2, 4, 8]), self.pick(["", "", ", true", ", first=true"]))
         if k == "macro":
             return self.macro_call(sc, d)
         if k == "time":
@@ -504,7 +507,7 @@ class Gen:
         ind = self.indent()
         e = self.printable(sc)
         form = self.wpick([(6, "plain"), (1, "nospace"), (1, "two"), (1, "quoted"), (1, "tagged"),
-                           (0.5, "inline_if"), (0.3, "jcomment")])
+                           (0.5, "inline_if"), (0.3, "jcomment"), (0.6, "wsctl")])
         if form == "plain":
             return "%s%s: {{ %s }}" % (ind, key, e)
         if form == "nospace":
@@ -516,8 +519,13 @@ class Gen:
         if form == "tagged":
             return "%s%s: !!float {{ %s }}" % (ind, key, self.expr(sc, "float"))
         if form == "inline_if":
-            # a native tag at the end of a line: trim_blocks eats the newline after it
-            return "%s%s: {%% if %s %%}%s{%% endif %%}" % (ind, key, self.expr(sc, "bool"), self.pick(WORDS))
+            # a native tag at the end of a line: trim_blocks eats the newline after it (unless `+%}`);
+            # `{%-` / `-%}` strip whitespace, newlines included, on their side
+            return "%s%s: {%%%s if %s %%}%s{%%%s endif %s%%}" % (
+                ind, key, self.pick(["", "", "-"]), self.expr(sc, "bool"), self.pick(WORDS),
+                self.pick(["", "", "-"]), self.pick(["", "", "-", "+"]))
+        if form == "wsctl":
+            return "%s%s: {{%s %s %s}}" % (ind, key, self.pick(["-", ""]), e, self.pick(["-", "", "-"]))
         return "%s%s: {{ %s }} {# a jinja comment #}" % (ind, key, e)
 
     def text_line(self):
@@ -536,7 +544,7 @@ class Gen:
 
     def item(self, sc, depth, ctx):
         choices = [(22, "kv"), (14, "text"), (9, "print"), (2, "print_trim"), (7, "blank"),
-                   (6, "comment"), (5, "set_local")]
+                   (6, "comment"), (5, "set_local"), (0.5, "jcomment")]
         if sc.ns is not None:
             choices.append((8, "set_ns"))
         if depth < 2:
@@ -562,6 +570,10 @@ class Gen:
             return [self.pick(["", "", "  "])]
         if k == "comment":
             return [self.pick(COMMENT_LINES)]
+        if k == "jcomment":
+            # a native multi-line comment; trim_blocks also eats the newline after `#}`
+            return [self.pick(["{# start", "{#- start", "text {# start"]), "   middle -- set x = 1",
+                    self.pick(["end #}", "end -#}", "end #} tail"])]
         if k == "set_local":
             ty = self.pick(["int", "float", "str", "str", "bool", "list", "dict", "none"])
             name = self.fresh("v")
@@ -658,7 +670,9 @@ class Gen:
         then generated in that scope, without super() and without nested blocks.
         """
         bang = bang_ok and self.chance(0.08)
-        lines = [" " * indent + "[" + name + ("!!" if bang and self.chance(0.2) else "!" if bang else "") + "]"]
+        lead = "\t" if indent == 1 and self.chance(0.5) else " " * indent  # a tab counts as 1
+        lines = [lead + "[" + name + ("!!" if bang and self.chance(0.2) else "!" if bang else "") + "]"
+                 + self.pick(["", "", "", "  ", "\t"])]
         if bang and bang_sc is not None:
             return lines + self.block_body(ctx, name, bang_sc, None)
         lines += self.block_body(ctx, name, context_sc, override_of)
