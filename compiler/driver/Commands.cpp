@@ -8,6 +8,7 @@
 
 #include "load/Project.h"
 #include "preprocess/Preprocessor.h"
+#include "support/PyFormat.h"
 #include "support/PyPath.h"
 #include "support/PyText.h"
 
@@ -151,9 +152,23 @@ std::string readFile(const std::string &path) {
 
 } // namespace
 
+/// `pp --debug`: every compiled template after preprocessing, under a
+/// banner with the name centred in 80 columns, with numbered lines.
+void printCompiledTemplates(Session &session, std::ostream &out) {
+  for (const render::CompiledTemplate *t : session.environment().loadOrder()) {
+    out << py::formatStr(" " + t->lines.name + " ", "-^80") << "\n";
+    std::istringstream lines(t->preprocessed);
+    std::string line;
+    for (int n = 1; std::getline(lines, line); ++n)
+      out << py::formatInt(n, ">6") << ": " << line << "\n";
+  }
+}
+
 int runPp(GlobalOptions &opts, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   RenderedConfig rc = session.render();
+  if (opts.debug)
+    printCompiledTemplates(session, out);
   if (!opts.lineMap) {
     out << rc.result.text << "\n";
     return 0;

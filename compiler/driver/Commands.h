@@ -16,6 +16,7 @@ struct GlobalOptions {
   SourceManager *sources = nullptr;
   std::string emit;   ///< --emit=load|preprocess|render
   bool lineMap = false; ///< pp --line-map
+  bool debug = false;   ///< pp --debug: also print every compiled template
   std::string outputFile; ///< -o for text commands
 };
 

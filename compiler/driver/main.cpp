@@ -62,7 +62,7 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
   // everything else keeps them as Jinja comments (spec section 3.4).
   bool isPp = app.got_subcommand("pp");
   opts.request.commentMode =
-      preserve ? CommentMode::Preserve : (isPp || deleteComments) ? CommentMode::Delete : CommentMode::Preserve;
+      (preserve || opts.debug) ? CommentMode::Preserve : (isPp || deleteComments) ? CommentMode::Delete : CommentMode::Preserve;
   bool rendersConfig = isPp || app.got_subcommand("trefs") || !opts.emit.empty();
   if (!rendersConfig && !extras.empty())
     throw FatalError(SourceLoc{}, "unrecognized argument: " + extras.front());
@@ -121,6 +121,7 @@ int main(int argc, char **argv) {
   CLI::App *pp = app.add_subcommand("pp", "Print the rendered config (pp text)");
   pp->add_option("config", opts.request.path, "Config file path");
   pp->add_flag("--line-map", opts.lineMap, "Prefix each line with the template file:line that produced it");
+  pp->add_flag("-d,--debug", opts.debug, "Also print every compiled template (implies --preserve-line-numbers)");
   std::vector<std::string> lsDirs;
   bool lsRecursive = false;
   CLI::App *ls = app.add_subcommand("ls", "List the configs of a project");

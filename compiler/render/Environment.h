@@ -30,7 +30,7 @@ struct CompiledTemplate {
 /// Bounds on what a template may do (spec section 4.1 plus fgcc's own).
 struct RenderLimits {
   int64_t maxRange = 100000;            ///< the sandbox's MAX_RANGE
-  size_t maxOutputBytes = 256u << 20;   ///< one rendered text or string value
+  size_t maxOutputBytes = 64u << 20;    ///< one rendered text or string value
   size_t maxListItems = 10000000;       ///< list repetition and growth
   int maxCallDepth = 250;               ///< nested macro/include/block calls
   uint64_t maxSteps = 200000000;        ///< statements + loop iterations

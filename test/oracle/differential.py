@@ -186,6 +186,7 @@ class Gen:
         self.o = opts
         self.uid = 0
         self.all_block_names = set()
+        self.no_includes = False
 
     # -- random helpers --------------------------------------------------------------------------
     def chance(self, p):
@@ -718,6 +719,8 @@ class Gen:
 
     def include_targets_for(self, sc):
         # Full-scope targets read ns and context variables: only where the root's init has run.
+        if self.no_includes:
+            return []
         return [t["name"] for t in self.targets if sc.full or not t["full"]]
 
     # -- whole project ------------------------------------------------------------------------------
@@ -868,7 +871,10 @@ class Gen:
                     else:
                         sub = shared_more = os.path.splitext(os.path.basename(name))[0] + ".more"
                     lines.append(self.stmt("--", "include '%s'" % sub))
+                    # no includes inside: with a shared name, include chains could become cycles
+                    self.no_includes = True
                     subs.setdefault(path, []).append((sub, self.include_body(sc, TemplateCtx(self, sub))))
+                    self.no_includes = False
                 files[path] = lines
                 self.targets.append({"name": name, "full": full})
             else:
