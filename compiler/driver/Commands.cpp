@@ -203,8 +203,7 @@ int runEmit(GlobalOptions &opts, std::ostream &out) {
     out << preprocess(src->text, opts.request.commentMode).text << "\n";
     return 0;
   }
-  throw FatalError(SourceLoc{}, "unknown --emit phase '" + opts.emit +
-                                    "'; this version supports load, preprocess and render");
+  throw UsageError("unknown --emit phase '" + opts.emit + "'; the phases are load, preprocess, render, parse, graph");
 }
 
 int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recursive, std::ostream &out) {

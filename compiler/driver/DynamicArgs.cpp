@@ -33,19 +33,19 @@ render::Value convert(const DynamicArg &arg, const std::string &text) {
     for (const std::string &c : arg.choices)
       ok = ok || c == text;
     if (!ok)
-      throw FatalError(SourceLoc{}, "argument " + arg.names[0] + ": invalid choice: '" + text + "'");
+      throw UsageError("argument " + arg.names[0] + ": invalid choice: '" + text + "'");
   }
   char *end = nullptr;
   if (arg.type == "int") {
     long long v = std::strtoll(text.c_str(), &end, 10);
     if (text.empty() || *end)
-      throw FatalError(SourceLoc{}, "argument " + arg.names[0] + ": invalid int value: '" + text + "'");
+      throw UsageError("argument " + arg.names[0] + ": invalid int value: '" + text + "'");
     return Value::integer(v);
   }
   if (arg.type == "float") {
     double v = std::strtod(text.c_str(), &end);
     if (text.empty() || *end)
-      throw FatalError(SourceLoc{}, "argument " + arg.names[0] + ": invalid float value: '" + text + "'");
+      throw UsageError("argument " + arg.names[0] + ": invalid float value: '" + text + "'");
     return Value::real(v);
   }
   if (arg.type == "bool") // Python's bool(str): any non-empty text is true
@@ -130,7 +130,7 @@ std::vector<std::pair<std::string, render::Value>> parseDynamicArgs(const std::v
         break;
     }
     if (k == declared.size())
-      throw FatalError(SourceLoc{}, "unrecognized argument: " + args[i]);
+      throw UsageError("unrecognized argument: " + args[i]);
     const DynamicArg &arg = declared[k];
     seen[k] = true;
     if (arg.action == "store_true" || arg.action == "store_false") {
@@ -139,7 +139,7 @@ std::vector<std::pair<std::string, render::Value>> parseDynamicArgs(const std::v
     }
     if (!hasInline) {
       if (i + 1 >= args.size())
-        throw FatalError(SourceLoc{}, "argument " + name + ": expected one argument");
+        throw UsageError("argument " + name + ": expected one argument");
       inlineValue = args[++i];
     }
     given[k] = convert(arg, inlineValue);

@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,12 @@ private:
   std::shared_ptr<const TemplateSource> configSource_;
   std::string templateName_;
   std::string configPath_;
+};
+
+/// A mistake on the command line: printed without a location, exit status 2.
+class UsageError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
 };
 
 /// Parses the VALUE of `-D NAME=VALUE` as a YAML flow value; throws

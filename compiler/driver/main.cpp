@@ -22,7 +22,7 @@ namespace {
 std::pair<std::string, render::Value> parseDefine(const std::string &arg) {
   size_t eq = arg.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw FatalError(SourceLoc{}, "-D expects NAME=VALUE, got '" + arg + "'");
+    throw UsageError("-D expects NAME=VALUE, got '" + arg + "'");
   return {arg.substr(0, eq), parseDefineValue(arg.substr(eq + 1))};
 }
 
@@ -33,7 +33,7 @@ std::vector<std::pair<std::string, render::Value>> applyDynamicArgs(GlobalOption
                                                                     bool noDyn) {
   if (noDyn) {
     if (!extras.empty())
-      throw FatalError(SourceLoc{}, "unrecognized argument: " + extras.front() + " (dynamic arguments are off: --no-dyn)");
+      throw UsageError("unrecognized argument: " + extras.front() + " (dynamic arguments are off: --no-dyn)");
     return {};
   }
   std::vector<DynamicArg> declared;
@@ -65,7 +65,7 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
       (preserve || opts.debug) ? CommentMode::Preserve : (isPp || deleteComments) ? CommentMode::Delete : CommentMode::Preserve;
   bool rendersConfig = isPp || app.got_subcommand("trefs") || !opts.emit.empty();
   if (!rendersConfig && !extras.empty())
-    throw FatalError(SourceLoc{}, "unrecognized argument: " + extras.front());
+    throw UsageError("unrecognized argument: " + extras.front());
   if (rendersConfig) {
     auto received = applyDynamicArgs(opts, extras, noDyn);
     if (isPp && !received.empty()) {
@@ -114,7 +114,7 @@ int main(int argc, char **argv) {
   app.add_flag("--no-dyn", noDyn, "Do not load the config's dynamic arguments");
   app.add_flag("--preserve-line-numbers", preserve, "Keep ## comment lines as Jinja comments");
   app.add_flag("--delete-comment-lines", deleteComments, "Delete ## comment lines (the mode of pp)");
-  app.add_option("--emit", opts.emit, "Stop after a phase and print its output: load, preprocess, render");
+  app.add_option("--emit", opts.emit, "Stop after a phase and print its output: load, preprocess, render, parse, graph");
   std::string appPath;
   app.add_option("config", appPath, "Config file path");
 
@@ -182,6 +182,10 @@ int main(int argc, char **argv) {
     int rc = runCommand(app, opts, defines, preserve, deleteComments, out, lsDirs, lsRecursive, format, extras, noDyn);
     out.flush();
     return rc;
+  } catch (const UsageError &e) {
+    std::cout.flush();
+    std::cerr << "fgcc: error: " << e.what() << "\nRun with --help for more information.\n";
+    return 2;
   } catch (const FatalError &e) {
     std::cout.flush();
     printer.print(e.diag());

@@ -115,6 +115,7 @@ struct Stmt {
   bool withContext = true;          ///< Include / Import
   bool attributeTarget = false;     ///< Set: targets = {object, attribute}
   bool unpack = false;              ///< For: target was written as a tuple
+  bool usesLoopVariable = false;    ///< For: the body mentions `loop`
 };
 
 /// A parsed template: its top-level body and every block it defines,

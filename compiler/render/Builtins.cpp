@@ -163,7 +163,8 @@ std::string yamlFlow(Interpreter &in, const Value &v, int depth, SourceLoc loc, 
     return yaml11::floatToYaml(v.asFloat());
   case K::Str:
     return yaml11::strToYaml(v.asStr(), yaml11::ScalarContext{depth, key});
-  case K::List: {
+  case K::List:
+  case K::Tuple: {
     std::string out = "[";
     for (size_t i = 0; i < v.asList().size(); ++i)
       out += (i ? ", " : "") + yamlFlow(in, v.asList()[i], depth + 1, loc);

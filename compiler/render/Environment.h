@@ -33,7 +33,7 @@ struct RenderLimits {
   size_t maxOutputBytes = 64u << 20;    ///< one rendered text or string value
   size_t maxListItems = 10000000;       ///< list repetition and growth
   int maxCallDepth = 250;               ///< nested macro/include/block calls
-  uint64_t maxSteps = 200000000;        ///< statements + loop iterations
+  uint64_t maxSteps = 20000000;         ///< statements + loop iterations
 };
 
 /// Where a frame of output came from: a block, an include, a macro.

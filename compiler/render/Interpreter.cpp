@@ -423,7 +423,8 @@ void Interpreter::execFor(const Stmt &s, const FramePtr &frame) {
     step(loc);
     loopFrame->locals.clear();
     bind(items[i]);
-    loopFrame->locals["loop"] = loopObject(i, items.size());
+    if (s.usesLoopVariable)
+      loopFrame->locals["loop"] = loopObject(i, items.size());
     execBody(s.bodies[0], loopFrame);
   }
   if (items.empty())
@@ -449,7 +450,8 @@ void Interpreter::execExtends(const Stmt &s, const FramePtr &frame) {
     fail(loc, "cannot use extend from a non top-level scope");
   if (frame->extend->parent)
     fail(loc, "extended multiple times");
-  const CompiledTemplate *parent = loadByValue(eval(*s.expr, frame), loc, false);
+  const CompiledTemplate *parent = loadNoted(eval(*s.expr, frame), loc, false,
+                                             "extended by '" + frame->tmpl->lines.name + "' here");
   frame->extend->parent = parent;
   frame->extend->at = loc;
   addBlocks(*frame->context, *parent);
@@ -476,6 +478,18 @@ const CompiledTemplate *Interpreter::loadByValue(const Value &target, SourceLoc 
   fail(loc, "TemplateNotFound: " + target.asStr());
 }
 
+const CompiledTemplate *Interpreter::loadNoted(const Value &target, SourceLoc loc, bool ignoreMissing,
+                                               const std::string &how) {
+  try {
+    return loadByValue(target, loc, ignoreMissing);
+  } catch (FatalError &e) {
+    // Errors inside the loaded template (syntax, encoding) say who loaded it.
+    if (e.diag().loc.file != loc.file || e.diag().loc.line != loc.line)
+      e.diag().note(loc, "in template '" + (target.is(Value::Kind::Str) ? target.asStr() : toStr(target)) + "' " + how);
+    throw;
+  }
+}
+
 /// Flattens the locals visible from a frame (innermost wins).
 static void collectLocals(const FramePtr &frame, Dict &into) {
   std::vector<const Frame *> chain;
@@ -489,7 +503,7 @@ static void collectLocals(const FramePtr &frame, Dict &into) {
 
 void Interpreter::execInclude(const Stmt &s, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, s.pos);
-  const CompiledTemplate *found = loadByValue(eval(*s.expr, frame), loc, s.ignoreMissing);
+  const CompiledTemplate *found = loadNoted(eval(*s.expr, frame), loc, s.ignoreMissing, "included from here");
   if (!found)
     return;
   const CompiledTemplate &tmpl = *found;
@@ -541,7 +555,8 @@ void Interpreter::execImport(const Stmt &s, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, s.pos);
   if (s.withContext)
     fail(loc, "imports 'with context' are not supported by fgcc");
-  const CompiledTemplate &tmpl = *loadByValue(eval(*s.expr, frame), loc, false);
+  const CompiledTemplate *found = loadNoted(eval(*s.expr, frame), loc, false, "imported here");
+  const CompiledTemplate &tmpl = *found;
   Value module = importModule(tmpl, loc);
   if (s.kind == StmtKind::Import) {
     assign(frame, s.text, module);

@@ -145,6 +145,9 @@ private:
   /// Loads the template a value names (a name or a list of names); returns
   /// null only when `ignoreMissing` and none exists.
   const CompiledTemplate *loadByValue(const Value &nameOrList, SourceLoc loc, bool ignoreMissing);
+  /// loadByValue, adding a note (`how` it was loaded) to errors inside the
+  /// loaded template.
+  const CompiledTemplate *loadNoted(const Value &nameOrList, SourceLoc loc, bool ignoreMissing, const std::string &how);
 
   //===--- expressions ---===//
   Value lookup(const std::string &name, const FramePtr &frame);

@@ -174,7 +174,7 @@ private:
     while (true) {
       pos_ = skipSpaces(pos_);
       if (pos_ >= src_.size())
-        fail(pos_, std::string("unexpected end of template, expected '") + (block ? "end of statement block" : "end of print statement") + "'");
+        return; // the parser reports what it expected at the end of the template
       if (brackets.empty()) {
         size_t after = matchEnd(pos_, block);
         if (after != std::string_view::npos) {
@@ -184,7 +184,7 @@ private:
         }
       }
       char c = src_[pos_];
-      if (isDigit(c) || (c == '.' && false)) {
+      if (isDigit(c)) {
         lexNumber();
       } else if (c == '\'' || c == '"') {
         lexString();

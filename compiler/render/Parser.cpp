@@ -121,6 +121,11 @@ private:
   /// positioned at the name) or the end of the template.
   Body subparse(const std::vector<std::string> &endTokens) {
     DepthGuard guard(*this);
+    endStack_.push_back(endTokens);
+    struct Pop {
+      std::vector<std::vector<std::string>> &s;
+      ~Pop() { s.pop_back(); }
+    } pop{endStack_};
     Body body;
     while (cur().kind != TokenKind::Eof) {
       const Token &t = cur();
@@ -191,6 +196,18 @@ private:
     std::string tag = t.text;
     Pos pos = here();
     openTags_.push_back(tag);
+    // Loops, blocks, macros, filters and `with` open a new scope; `if` does not.
+    bool newScope = tag == "for" || tag == "block" || tag == "macro" || tag == "filter" || tag == "with" || tag == "set";
+    struct ScopeGuard {
+      int &depth;
+      bool on;
+      ~ScopeGuard() {
+        if (on)
+          --depth;
+      }
+    } scope{scopeDepth_, newScope};
+    if (newScope)
+      ++scopeDepth_;
     StmtPtr s;
     if (tag == "for") s = parseFor(pos);
     else if (tag == "if") s = parseIf(pos);
@@ -212,15 +229,24 @@ private:
     return s;
   }
 
+  /// Jinja's `fail_unknown_tag`: mentions a nesting mistake when the tag
+  /// ends some enclosing statement, else what it was looking for.
   [[noreturn]] void failUnknownTag(const Token &t, const std::vector<std::string> &outerEnds) {
     std::string msg = "Encountered unknown tag '" + t.text + "'.";
-    if (!outerEnds.empty() && openTags_.size() >= 2) {
-      std::string expected;
-      for (size_t i = 0; i < outerEnds.size(); ++i)
-        expected += (i ? " or " : "") + ("'" + outerEnds[i] + "'");
-      msg += " Jinja was looking for the following tags: " + expected +
-             ". The innermost block that needs to be closed is '" + openTags_[openTags_.size() - 2] + "'.";
-    }
+    std::string looking;
+    for (size_t i = 0; i < outerEnds.size(); ++i)
+      looking += (i ? " or " : "") + ("'" + outerEnds[i] + "'");
+    bool nesting = false;
+    for (const auto &level : endStack_)
+      for (const std::string &e : level)
+        nesting = nesting || e == t.text;
+    if (nesting)
+      msg += " You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for " +
+             looking + ".";
+    else if (!outerEnds.empty())
+      msg += " Jinja was looking for the following tags: " + looking + ".";
+    if (!outerEnds.empty() && openTags_.size() >= 2)
+      msg += " The innermost block that needs to be closed is '" + openTags_[openTags_.size() - 2] + "'.";
     fail(t, msg);
   }
 
@@ -247,7 +273,11 @@ private:
       s->filterCond = parseExpression();
     if (isName("recursive"))
       fail(cur(), "recursive loops are not supported by fgcc");
+    size_t bodyBegin = pos_;
     s->bodies.push_back(parseStatements({"endfor", "else"}, false));
+    for (size_t t = bodyBegin; t < pos_; ++t)
+      if (toks_[t].kind == TokenKind::Name && toks_[t].text == "loop")
+        s->usesLoopVariable = true;
     if (skipName("else"))
       s->elseBody = parseStatements({"endfor"}, true);
     else
@@ -284,11 +314,9 @@ private:
     if (isOp("-"))
       fail(cur(), "Use an underscore instead");
     s->bodies.push_back(parseStatements({"endblock"}, true));
-    if (cur().kind == TokenKind::Name) {
-      if (cur().text != s->text)
-        unexpected(s->text);
-      next();
-    }
+    // `endblock NAME`: a matching name is skipped; anything else is left for
+    // the statement end check, as Jinja does.
+    skipName(s->text.c_str());
     if (s->required)
       checkRequiredBody(*s);
     ast_->blocks.push_back(s.get());
@@ -307,6 +335,9 @@ private:
   }
 
   StmtPtr parseExtends(Pos pos) {
+    // Jinja checks this when compiling, so even code that never runs fails.
+    if (scopeDepth_ > 0)
+      fail(cur(), "cannot use extend from a non top-level scope");
     next();
     auto s = make(StmtKind::Extends, pos);
     s->expr = parseExpression();
@@ -380,6 +411,8 @@ private:
   StmtPtr parseSet(Pos pos) {
     next();
     auto s = make(StmtKind::Set, pos);
+    if (cur().kind != TokenKind::Name)
+      fail(cur(), "Expected an expression, got '" + describe(cur()) + "'");
     s->targets.push_back(expectName());
     if (skipOp(".")) {
       s->attributeTarget = true;
@@ -970,6 +1003,10 @@ private:
   size_t pos_ = 0;
   int depth_ = 0;
   std::vector<std::string> openTags_;
+  /// Number of enclosing statements that open a scope (for, block, macro...).
+  int scopeDepth_ = 0;
+  /// End tags each open statement is waiting for, outermost first.
+  std::vector<std::vector<std::string>> endStack_;
   std::unique_ptr<TemplateAst> ast_;
 };
 

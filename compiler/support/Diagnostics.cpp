@@ -93,8 +93,16 @@ std::string closestName(const std::string &name, const std::vector<std::string> 
 
 void DiagnosticPrinter::print(const Diagnostic &d) {
   printOne(d);
-  for (const Diagnostic &n : d.notes)
-    printOne(n);
+  // Deep recursion produces one note per level; show both ends of the stack.
+  const size_t head = 10, tail = 5;
+  size_t n = d.notes.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (n > head + tail + 1 && i == head)
+      os_ << "fgcc: note: (" << (n - head - tail) << " similar notes omitted)\n";
+    if (n > head + tail + 1 && i >= head && i < n - tail)
+      continue;
+    printOne(d.notes[i]);
+  }
 }
 
 } // namespace fgcc

@@ -661,7 +661,7 @@ class Gen:
 
     # -- blocks -------------------------------------------------------------------------------------
 
-    def toml_block(self, ctx, name, indent, context_sc, depth, override_of=None, bang_sc=None,
+    def toml_block(self, ctx, name, indent, context_sc, depth, with_super=False, bang_sc=None,
                    bang_ok=True):
         """A `[name]` block at `indent`; content, then maybe nested headers (deeper indent).
 
@@ -676,7 +676,7 @@ class Gen:
                  + self.pick(["", "", "", "  ", "\t"])]
         if bang and bang_sc is not None:
             return lines + self.block_body(ctx, name, bang_sc, None)
-        lines += self.block_body(ctx, name, context_sc, override_of)
+        lines += self.block_body(ctx, name, context_sc, with_super)
         if depth < 2 and self.chance(0.2):
             # nested `-- block` statement block inside a TOML block
             lines += self.stmt_block(ctx, ctx.new_block_name(), context_sc, depth + 1)
@@ -688,9 +688,9 @@ class Gen:
                 lines += self.toml_block(ctx, child, indent + step, context_sc, depth + 1)
         return lines
 
-    def stmt_block(self, ctx, name, context_sc, depth, override_of=None):
+    def stmt_block(self, ctx, name, context_sc, depth, with_super=False):
         lines = [self.stmt("--", "block " + name)]
-        lines += self.block_body(ctx, name, context_sc, override_of)
+        lines += self.block_body(ctx, name, context_sc, with_super)
         self.block_scopes.setdefault(name, context_sc)
         if depth < 2 and self.chance(0.15):
             lines += self.stmt_block(ctx, ctx.new_block_name(), context_sc, depth + 1)
@@ -702,12 +702,12 @@ class Gen:
             lines.append("")  # the repo's habit: a blank line after `<< endblock`
         return lines
 
-    def block_body(self, ctx, name, context_sc, override_of):
+    def block_body(self, ctx, name, context_sc, with_super):
         """Body of a block: locals are private (a block sees the context, never the enclosing
         block's locals, §4.5); an override may call super() once or twice."""
         sc = context_sc.copy()
         body = self.items(sc, self.r.randint(0, 4), 0, ctx)
-        if override_of:
+        if with_super:
             for _ in range(self.wpick([(1, 0), (4, 1), (1, 2)])):
                 pos = self.r.randint(0, len(body))
                 call = self.pick(["== super()", "== super()", "=> super()", "    == super()",
@@ -904,7 +904,7 @@ class Gen:
             slines = [self.stmt("--", "extends ns.trparent" if dynamic else "extends '%s'" % tr_name)]
             for bn in self.r.sample(tr_blocks, self.r.randint(0, len(tr_blocks))):
                 sctx.claim(bn)
-                slines += self.toml_block(sctx, bn, 0, target_sc, 1, override_of=bn)
+                slines += self.toml_block(sctx, bn, 0, target_sc, 1, with_super=True)
             subs.setdefault(paths[host], []).append((sub, slines))
             self.targets.append({"name": sub, "full": True})
             if dynamic:
@@ -919,7 +919,6 @@ class Gen:
         rlines += root_init_lines
         sc = init_sc.copy()
         rlines += self.items(sc, self.r.randint(0, 3), 0, rctx)
-        root_blocks = []
         if self.chance(0.1) and len(chain) > 1:
             # a required block, which the child then must override
             bn = rctx.new_block_name()
@@ -927,17 +926,14 @@ class Gen:
                        "-- endblock"]
             self.required_block = bn
             self.block_scopes[bn] = sc.copy()
-            root_blocks.append(bn)
         else:
             self.required_block = None
         for _ in range(self.wpick([(2, 0), (2, 1), (1, 2)])):
             bn = rctx.new_block_name()
-            root_blocks.append(bn)
             rlines += self.stmt_block(rctx, bn, sc.copy(), 0)
             rlines += self.items(sc, self.r.randint(0, 2), 0, rctx)  # top-level sets persist in sc
         for _ in range(self.wpick([(1, 0), (2, 1), (3, 2), (2, 3), (1, 4)])):
             bn = rctx.new_block_name()
-            root_blocks.append(bn)
             self.block_scopes[bn] = sc.copy()
             rlines += self.toml_block(rctx, bn, 0, sc.copy(), 0)
         files[paths[root]] = rlines
@@ -981,7 +977,7 @@ class Gen:
                 ctx.claim(bn)
                 csc = self.block_scopes.get(bn, init_sc).copy()
                 csc.vars.update(top_sc.vars)
-                lines += self.stmt_block(ctx, bn, csc, 1, override_of=(bn != self.required_block))
+                lines += self.stmt_block(ctx, bn, csc, 1, with_super=(bn != self.required_block))
             if self.chance(0.15):
                 # a block no ancestor defines is never rendered: undefined names in it are harmless
                 bn = ctx.new_block_name()
@@ -993,7 +989,7 @@ class Gen:
                 ctx.claim(bn)
                 csc = self.block_scopes.get(bn, init_sc).copy()
                 csc.vars.update(top_sc.vars)
-                lines += self.toml_block(ctx, bn, 0, csc, 1, override_of=(bn != self.required_block),
+                lines += self.toml_block(ctx, bn, 0, csc, 1, with_super=(bn != self.required_block),
                                          bang_sc=top_sc, bang_ok=(name == "t.yaml"))
             files[paths[name]] = lines
             defined_above |= ctx.blocks

@@ -1,0 +1,214 @@
+//===- YamlDocument.cpp - Phase "parse": pp text -> YAML tree with marks --===//
+#include "parse/YamlDocument.h"
+
+#include <map>
+#include <sstream>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+namespace fgcc::yaml {
+
+//===----------------------------------------------------------------------===//
+// Locations
+//===----------------------------------------------------------------------===//
+
+SourceLoc PpLocator::templateLoc(Mark m) const {
+  if (!lineMap_)
+    return ppLoc(m);
+  SourceLoc loc = lineMap_->origin(m.line).loc;
+  if (!loc.valid())
+    return ppLoc(m);
+  // When the template line reads exactly like the pp line (the common case:
+  // YAML written literally in a template), the pp column is right there too.
+  if (ppFile_ && loc.file->lineText(loc.line) == ppFile_->lineText(m.line))
+    loc.col = m.col;
+  else
+    loc.col = 0;
+  return loc;
+}
+
+Diagnostic PpLocator::error(Mark m, const std::string &message) const {
+  Diagnostic d{Severity::Error, templateLoc(m), message, {}};
+  if (lineMap_ && lineMap_->origin(m.line).loc.valid()) {
+    const std::string &context = lineMap_->origin(m.line).context;
+    d.note(ppLoc(m), "line " + std::to_string(m.line) + ", column " + std::to_string(m.col) +
+                         " of the rendered config" + (context.empty() ? "" : " (from " + context + ")"));
+  }
+  return d;
+}
+
+namespace {
+
+Mark toMark(const YAML::Mark &m) {
+  return {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
+}
+
+//===----------------------------------------------------------------------===//
+// Event handler: builds the tree
+//===----------------------------------------------------------------------===//
+
+class TreeBuilder : public YAML::EventHandler {
+public:
+  TreeBuilder(Document &doc, const PpLocator &where, const ParseLimits &limits)
+      : doc_(doc), where_(where), limits_(limits) {}
+
+  void OnDocumentStart(const YAML::Mark &) override {}
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark &mark, YAML::anchor_t anchor) override {
+    Node *n = make(mark, anchor);
+    n->kind = NodeKind::Null;
+    attach(n);
+  }
+
+  void OnAlias(const YAML::Mark &mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end())
+      throw FatalError(where_.error(toMark(mark), "found undefined alias"));
+    attach(it->second);
+  }
+
+  void OnScalar(const YAML::Mark &mark, const std::string &tag, YAML::anchor_t anchor,
+                const std::string &value) override {
+    Node *n = make(mark, anchor);
+    n->kind = NodeKind::Scalar;
+    // yaml-cpp reports "?" for plain untagged scalars and "!" for quoted or
+    // block ones; both are untagged as far as the graph is concerned.
+    if (tag == "?") {
+      n->style = ScalarStyle::Plain;
+    } else if (tag == "!") {
+      n->style = ScalarStyle::Quoted;
+    } else {
+      n->tag = tag;
+    }
+    n->value = value;
+    attach(n);
+  }
+
+  void OnSequenceStart(const YAML::Mark &mark, const std::string &tag, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Node *n = make(mark, anchor);
+    n->kind = NodeKind::Sequence;
+    n->tag = (tag == "?" || tag == "!") ? "" : tag;
+    attach(n);
+    stack_.push_back({n, nullptr});
+  }
+
+  void OnSequenceEnd() override { stack_.pop_back(); }
+
+  void OnMapStart(const YAML::Mark &mark, const std::string &tag, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Node *n = make(mark, anchor);
+    n->kind = NodeKind::Mapping;
+    n->tag = (tag == "?" || tag == "!") ? "" : tag;
+    attach(n);
+    stack_.push_back({n, nullptr});
+  }
+
+  void OnMapEnd() override { stack_.pop_back(); }
+
+  void OnAnchor(const YAML::Mark &mark, const std::string &name) override {
+    // PyYAML refuses to redefine an anchor within a document.
+    auto [it, inserted] = anchorMarks_.emplace(name, toMark(mark));
+    if (!inserted) {
+      Diagnostic d = where_.error(toMark(mark), "found duplicate anchor '" + name + "'; first occurrence at line " +
+                                                    std::to_string(it->second.line) + ", second occurrence");
+      d.note(where_.templateLoc(it->second), "first occurrence of anchor '" + name + "'");
+      throw FatalError(d);
+    }
+    pendingAnchor_ = name;
+  }
+
+  Node *root() const { return root_; }
+
+private:
+  struct Open {
+    Node *node;
+    Node *pendingKey; ///< mappings: the key waiting for its value
+  };
+
+  Node *make(const YAML::Mark &mark, YAML::anchor_t anchor) {
+    if (doc_.size() >= limits_.maxNodes)
+      throw FatalError(where_.error(toMark(mark), "the document has more than " +
+                                                      std::to_string(limits_.maxNodes) + " nodes"));
+    Node *n = doc_.newNode();
+    n->mark = toMark(mark);
+    if (anchor) {
+      anchors_[anchor] = n;
+      n->anchor = std::move(pendingAnchor_);
+      pendingAnchor_.clear();
+    }
+    return n;
+  }
+
+  void attach(Node *n) {
+    if (stack_.empty()) {
+      root_ = n;
+      return;
+    }
+    Open &top = stack_.back();
+    if (top.node->kind == NodeKind::Sequence) {
+      top.node->items.push_back(n);
+    } else if (!top.pendingKey) {
+      top.pendingKey = n;
+    } else {
+      top.node->pairs.emplace_back(top.pendingKey, n);
+      top.pendingKey = nullptr;
+    }
+  }
+
+  Document &doc_;
+  const PpLocator &where_;
+  const ParseLimits &limits_;
+  std::vector<Open> stack_;
+  std::map<YAML::anchor_t, Node *> anchors_;
+  std::map<std::string, Mark> anchorMarks_;
+  std::string pendingAnchor_;
+  Node *root_ = nullptr;
+};
+
+/// The alias name written at a mark (`*name`), for yaml-cpp's anonymous
+/// "the referenced anchor is not defined".
+std::string aliasAt(std::string_view text, Mark m) {
+  size_t line = 1, pos = 0;
+  while (line < m.line && pos < text.size()) {
+    if (text[pos++] == '\n')
+      ++line;
+  }
+  pos += m.col - 1;
+  if (pos < text.size() && text[pos] == '*')
+    ++pos;
+  size_t end = pos;
+  while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) &&
+         std::string_view(",[]{}").find(text[end]) == std::string_view::npos)
+    ++end;
+  return std::string(text.substr(pos, end - pos));
+}
+
+} // namespace
+
+std::unique_ptr<Document> parseDocument(std::string_view ppText, const PpLocator &where, ParseLimits limits) {
+  auto doc = std::make_unique<Document>();
+  std::istringstream in{std::string(ppText)};
+  try {
+    YAML::Parser parser(in);
+    TreeBuilder builder(*doc, where, limits);
+    if (parser.HandleNextDocument(builder)) {
+      doc->root = builder.root();
+      // PyYAML's SafeLoader.get_single_node: a second document is an error.
+      TreeBuilder rest(*doc, where, limits);
+      if (parser.HandleNextDocument(rest))
+        throw FatalError(where.error(rest.root() ? rest.root()->mark : Mark{},
+                                     "expected a single document in the stream; but found another document"));
+    }
+  } catch (const YAML::Exception &e) {
+    Mark m = toMark(e.mark);
+    std::string msg = e.msg;
+    if (msg == YAML::ErrorMsg::UNKNOWN_ANCHOR)
+      msg = "found undefined alias '" + aliasAt(ppText, m) + "'";
+    throw FatalError(where.error(m, msg));
+  }
+  return doc;
+}
+
+} // namespace fgcc::yaml
