@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "driver/Commands.h"
 
+#include "graph/Encoders.h"
 #include "load/Project.h"
 #include "preprocess/Preprocessor.h"
 #include "support/PyFormat.h"
@@ -184,10 +185,74 @@ int runPp(GlobalOptions &opts, std::ostream &out) {
   return 0;
 }
 
+int runGraph(GlobalOptions &opts, const std::string &format, bool compat, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  RenderedConfig rc = session.render();
+  ConfigGraph cg = session.buildGraph(rc);
+  if (format == "json")
+    out << graph::encodeJson(*cg.graph) << "\n";
+  else
+    out << graph::encodeYaml(*cg.graph, compat ? graph::YamlDialect::Forgather : graph::YamlDialect::Fixed) << "\n";
+  return 0;
+}
+
+int runTargets(GlobalOptions &opts, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  RenderedConfig rc = session.render();
+  ConfigGraph cg = session.buildGraph(rc);
+  if (!cg.graph->root || cg.graph->root->kind != graph::Kind::Dict)
+    throw FatalError(SourceLoc{}, "the config is not a mapping, so it has no targets");
+  for (const std::string &name : graph::targetNames(*cg.graph))
+    out << name << "\n";
+  out << "\n";
+  return 0;
+}
+
+/// `--emit=parse`: the YAML tree, one node per line, shared nodes once.
+void printYamlTree(const yaml::Node *n, int depth, std::set<const yaml::Node *> &printed, std::ostream &out,
+                   const std::string &prefix = "") {
+  std::string pad(static_cast<size_t>(depth) * 2, ' ');
+  out << pad << prefix;
+  if (!n) {
+    out << "(empty)\n";
+    return;
+  }
+  if (!printed.insert(n).second) {
+    out << "*" << (n->anchor.empty() ? "#" + std::to_string(n->id) : n->anchor) << "\n";
+    return;
+  }
+  static const char *kinds[] = {"null", "scalar", "seq", "map"};
+  out << kinds[static_cast<int>(n->kind)] << " @" << n->mark.line << ":" << n->mark.col;
+  if (!n->anchor.empty())
+    out << " &" << n->anchor;
+  if (!n->tag.empty())
+    out << " " << n->tag;
+  if (n->kind == yaml::NodeKind::Scalar)
+    out << (n->style == yaml::ScalarStyle::Plain ? " plain " : " quoted ") << py::strRepr(n->value);
+  out << "\n";
+  for (const yaml::Node *item : n->items)
+    printYamlTree(item, depth + 1, printed, out, "- ");
+  for (const auto &[k, v] : n->pairs) {
+    printYamlTree(k, depth + 1, printed, out, "? ");
+    printYamlTree(v, depth + 1, printed, out, ": ");
+  }
+}
+
 int runEmit(GlobalOptions &opts, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   if (opts.emit == "render")
     return runPp(opts, out);
+  if (opts.emit == "parse" || opts.emit == "graph") {
+    RenderedConfig rc = session.render();
+    ConfigGraph cg = session.buildGraph(rc, opts.emit == "parse");
+    if (opts.emit == "graph") {
+      out << graph::encodeYaml(*cg.graph, graph::YamlDialect::Fixed) << "\n";
+      return 0;
+    }
+    std::set<const yaml::Node *> printed;
+    printYamlTree(cg.document->root, 0, printed, out);
+    return 0;
+  }
   session.resolve();
   std::shared_ptr<const TemplateSource> src = session.configSource();
   if (opts.emit == "load") {

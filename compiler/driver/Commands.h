@@ -17,10 +17,14 @@ struct GlobalOptions {
   std::string emit;   ///< --emit=load|preprocess|render
   bool lineMap = false; ///< pp --line-map
   bool debug = false;   ///< pp --debug: also print every compiled template
+  std::string graphFormat = "yaml"; ///< graph --format
+  std::string compat;               ///< graph --compat=forgather
   std::string outputFile; ///< -o for text commands
 };
 
 int runPp(GlobalOptions &opts, std::ostream &out);
+int runGraph(GlobalOptions &opts, const std::string &format, bool compat, std::ostream &out);
+int runTargets(GlobalOptions &opts, std::ostream &out);
 int runEmit(GlobalOptions &opts, std::ostream &out);
 int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recursive, std::ostream &out);
 int runTlist(GlobalOptions &opts, const std::string &format, std::ostream &out);

@@ -201,6 +201,19 @@ RenderedConfig Session::renderResolved() {
   return out;
 }
 
+ConfigGraph Session::buildGraph(const RenderedConfig &config, bool stopAfterParse) {
+  // The pp text is kept as a source file so diagnostics can quote it too.
+  const SourceFile *pp = sources_.add("<rendered config>", config.result.text);
+  yaml::PpLocator where(pp, &config.lineMap);
+  ConfigGraph out;
+  out.document = yaml::parseDocument(config.result.text, where);
+  if (stopAfterParse)
+    return out;
+  out.graph = graph::buildGraph(*out.document, where);
+  graph::checkGraph(*out.graph, where);
+  return out;
+}
+
 RenderedConfig Session::render() {
   resolve();
   return renderResolved();

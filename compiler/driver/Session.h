@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "graph/Graph.h"
 #include "load/Project.h"
 #include "load/TemplateLoader.h"
 #include "render/Environment.h"
@@ -44,6 +45,12 @@ struct RenderedConfig {
   std::vector<std::pair<std::string, std::string>> loaded;
 };
 
+/// The config after the parse and graph phases.
+struct ConfigGraph {
+  std::unique_ptr<yaml::Document> document;
+  std::unique_ptr<graph::Graph> graph;
+};
+
 class Session {
 public:
   /// `sources` must outlive every diagnostic the session throws.
@@ -54,6 +61,10 @@ public:
   /// Resolves the config (project discovery, search path, template name)
   /// without rendering.
   void resolve();
+
+  /// Runs parse and graph (with the load-time check) on a rendered config.
+  /// `stopAfterParse` skips the graph phase.
+  ConfigGraph buildGraph(const RenderedConfig &config, bool stopAfterParse = false);
 
   /// Renders `meta.yaml` of a project directory.
   ProjectInfo loadProject(const std::string &projectDir);

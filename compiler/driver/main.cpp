@@ -60,15 +60,15 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
     opts.request.defines.push_back(parseDefine(d));
   // pp deletes `##` comment lines like the reference's `forgather pp`;
   // everything else keeps them as Jinja comments (spec section 3.4).
-  bool isPp = app.got_subcommand("pp");
+  bool isPp = app.got_subcommand("pp") || app.got_subcommand("graph");
   opts.request.commentMode =
       (preserve || opts.debug) ? CommentMode::Preserve : (isPp || deleteComments) ? CommentMode::Delete : CommentMode::Preserve;
-  bool rendersConfig = isPp || app.got_subcommand("trefs") || !opts.emit.empty();
+  bool rendersConfig = isPp || app.got_subcommand("trefs") || app.got_subcommand("targets") || !opts.emit.empty();
   if (!rendersConfig && !extras.empty())
     throw UsageError("unrecognized argument: " + extras.front());
   if (rendersConfig) {
     auto received = applyDynamicArgs(opts, extras, noDyn);
-    if (isPp && !received.empty()) {
+    if (app.got_subcommand("pp") && !received.empty()) {
       render::Dict d;
       for (const auto &[k, v] : received)
         d.set(render::Value::str(k), v);
@@ -76,8 +76,12 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
           << "\n\n";
     }
   }
-  if (isPp)
+  if (app.got_subcommand("pp"))
     return runPp(opts, out);
+  if (app.got_subcommand("graph"))
+    return runGraph(opts, opts.graphFormat, !opts.compat.empty(), out);
+  if (app.got_subcommand("targets"))
+    return runTargets(opts, out);
   if (app.got_subcommand("ls"))
     return runLs(opts, lsDirs, lsRecursive, out);
   if (app.got_subcommand("tlist"))
@@ -122,6 +126,13 @@ int main(int argc, char **argv) {
   pp->add_option("config", opts.request.path, "Config file path");
   pp->add_flag("--line-map", opts.lineMap, "Prefix each line with the template file:line that produced it");
   pp->add_flag("-d,--debug", opts.debug, "Also print every compiled template (implies --preserve-line-numbers)");
+  CLI::App *graphCmd = app.add_subcommand("graph", "Print the config's node graph");
+  graphCmd->add_option("config", opts.request.path, "Config file path");
+  graphCmd->add_option("--format", opts.graphFormat, "yaml (default) or json")->check(CLI::IsMember({"yaml", "json"}));
+  graphCmd->add_option("--compat", opts.compat, "forgather: reproduce the reference's YAML byte for byte")
+      ->check(CLI::IsMember({"forgather"}));
+  CLI::App *targetsCmd = app.add_subcommand("targets", "List the config's targets");
+  targetsCmd->add_option("config", opts.request.path, "Config file path");
   std::vector<std::string> lsDirs;
   bool lsRecursive = false;
   CLI::App *ls = app.add_subcommand("ls", "List the configs of a project");
@@ -141,6 +152,8 @@ int main(int argc, char **argv) {
   // is known.
   app.allow_extras();
   pp->allow_extras();
+  graphCmd->allow_extras();
+  targetsCmd->allow_extras();
   trefs->allow_extras();
 
   try {
@@ -164,7 +177,7 @@ int main(int argc, char **argv) {
     // stray value (`--max-steps 30`) to the top-level positional when a
     // subcommand took the config path, so rebuild them in command-line order.
     std::vector<std::string> leftover = app.remaining();
-    for (CLI::App *sub : {pp, trefs})
+    for (CLI::App *sub : {pp, trefs, graphCmd, targetsCmd})
       for (const std::string &e : sub->remaining())
         leftover.push_back(e);
     if (opts.request.path.empty())

@@ -1,0 +1,72 @@
+//===- Check.cpp - The reference's load-time graph check ------------------===//
+//
+// Walks the graph as the reference's Latent.check does (list items, dict
+// values, call arguments; never latent_args or var defaults) and rejects
+// values the graph cannot hold and two distinct nodes with one `@name`.
+// The walk is memoised by node identity: a shared subgraph is checked once.
+//
+//===----------------------------------------------------------------------===//
+#include "graph/Graph.h"
+
+#include <map>
+#include <unordered_set>
+
+namespace fgcc::graph {
+
+namespace {
+
+class Checker {
+public:
+  explicit Checker(const yaml::PpLocator &where) : where_(where) {}
+
+  void visit(const Node *n) {
+    if (!n || !seen_.insert(n).second)
+      return;
+    switch (n->kind) {
+    case Kind::Unsupported:
+      throw FatalError(where_.error(n->mark, "Found unsupported type in graph: <class '" + n->str + "'>"));
+    case Kind::List:
+    case Kind::Tuple:
+      for (const Node *item : n->items)
+        visit(item);
+      break;
+    case Kind::Dict:
+      for (const auto &e : n->entries)
+        visit(e.second);
+      break;
+    case Kind::Callable:
+      if (n->hasName)
+        checkName(n);
+      for (const Node *a : n->args)
+        visit(a);
+      for (const KeywordArg &k : n->kwargs)
+        visit(k.value);
+      break;
+    default:
+      break;
+    }
+  }
+
+private:
+  void checkName(const Node *n) {
+    auto [it, inserted] = names_.emplace(n->explicitName, n);
+    if (inserted || it->second == n)
+      return;
+    Diagnostic d = where_.error(n->mark, "Multiple definitions found for node " + n->explicitName);
+    d.note(it->second->loc, "the other definition of '" + n->explicitName + "'");
+    throw FatalError(d);
+  }
+
+  const yaml::PpLocator &where_;
+  std::unordered_set<const Node *> seen_;
+  std::map<std::string, const Node *> names_;
+};
+
+} // namespace
+
+void checkGraph(const Graph &graph, const yaml::PpLocator &where) {
+  Checker checker(where);
+  checker.visit(graph.root);
+}
+
+} // namespace fgcc::graph

@@ -1,0 +1,455 @@
+//===- YamlEncoder.cpp - The graph as YAML (spec section 9.2) -------------===//
+#include "graph/Encoders.h"
+
+#include "support/PyText.h"
+#include "support/YamlScalar.h"
+
+#include <cstdio>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace fgcc::graph {
+
+std::string generatedName(size_t index) {
+  static const char *const digits[] = {"alpha",   "beta", "gamma", "delta", "epsilon", "zeta",
+                                       "eta",     "theta", "iota", "kappa", "lambda",  "mu",
+                                       "nu",      "xi",   "omicron", "pi",  "rho",     "sigma",
+                                       "tau",     "upsilon", "phi", "chi",  "psi",     "omega"};
+  std::vector<size_t> parts;
+  do {
+    parts.push_back(index % 24);
+    index /= 24;
+  } while (index);
+  std::string name;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+    name += std::string(digits[*it]) + "_";
+  return name;
+}
+
+namespace {
+
+/// Children in the reference's walk order (section 8.2).
+template <typename Fn> void forEachChild(const Node *n, Fn fn) {
+  switch (n->kind) {
+  case Kind::List:
+  case Kind::Tuple:
+    for (const Node *item : n->items)
+      fn(item);
+    break;
+  case Kind::Dict:
+    for (const auto &e : n->entries)
+      fn(e.second);
+    break;
+  case Kind::Callable:
+    for (const Node *a : n->args)
+      fn(a);
+    for (const KeywordArg &k : n->kwargs)
+      fn(k.value);
+    break;
+  default:
+    break;
+  }
+}
+
+/// NodeNameDict (section 9.1): counts references to each callable in a
+/// top-down walk, then names the explicitly named ones and those referenced
+/// more than once, in order of first visit. Plain containers are walked
+/// once; a later visit re-counts the callables reached through them, which
+/// is what the reference's repeated walks amount to.
+class Namer {
+public:
+  explicit Namer(const Node *root) {
+    if (root)
+      visit(root, nullptr);
+    size_t next = 0;
+    for (const Node *n : order_) {
+      if (n->hasName)
+        names_[n] = n->explicitName;
+      else if (count_[n] > 1)
+        names_[n] = generatedName(next++);
+    }
+  }
+
+  const std::string *name(const Node *n) const {
+    auto it = names_.find(n);
+    return it == names_.end() ? nullptr : &it->second;
+  }
+
+private:
+  void visit(const Node *n, std::vector<const Node *> *sink) {
+    if (n->isCallable()) {
+      if (sink)
+        sink->push_back(n);
+      if (count_[n]++ > 0)
+        return;
+      order_.push_back(n);
+      forEachChild(n, [&](const Node *c) { visit(c, nullptr); });
+      return;
+    }
+    if (!n->isContainer())
+      return;
+    auto memo = reached_.find(n);
+    if (memo != reached_.end()) {
+      for (const Node *c : memo->second) {
+        ++count_[c];
+        if (sink)
+          sink->push_back(c);
+      }
+      return;
+    }
+    std::vector<const Node *> reached;
+    forEachChild(n, [&](const Node *c) { visit(c, &reached); });
+    if (sink)
+      sink->insert(sink->end(), reached.begin(), reached.end());
+    reached_.emplace(n, std::move(reached));
+  }
+
+  std::unordered_map<const Node *, size_t> count_;
+  std::vector<const Node *> order_;
+  std::unordered_map<const Node *, std::vector<const Node *>> reached_;
+  std::unordered_map<const Node *, std::string> names_;
+};
+
+/// Counts how often each plain container is referenced (fixed dialect:
+/// shared ones get an anchor).
+void countContainers(const Node *n, std::unordered_map<const Node *, size_t> &refs) {
+  if (n->isContainer() && refs[n]++ > 0)
+    return;
+  if (n->isCallable() && refs[n]++ > 0)
+    return;
+  forEachChild(n, [&](const Node *c) { countContainers(c, refs); });
+  if (n->isCallable()) {
+    if (n->submoduleSearchpath)
+      countContainers(n->submoduleSearchpath, refs);
+    if (n->latentArgs)
+      countContainers(n->latentArgs, refs);
+  }
+  if (n->kind == Kind::Var && n->defaultValue)
+    countContainers(n->defaultValue, refs);
+}
+
+class YamlEncoder {
+public:
+  YamlEncoder(const Graph &g, YamlDialect dialect, EncodeLimits limits)
+      : g_(g), fixed_(dialect == YamlDialect::Fixed), limits_(limits), namer_(g.root) {
+    if (fixed_ && g.root)
+      countContainers(g.root, refs_);
+  }
+
+  std::string run() {
+    const Node *root = g_.root;
+    if (!root)
+      return fixed_ ? "null" : "None";
+    std::string out;
+    if (root->kind == Kind::Dict) {
+      // Definitions first, in bottom-up order, at level 0.
+      std::unordered_set<const Node *> walked;
+      defineBottomUp(root, walked, out);
+      for (const auto &e : root->entries)
+        append(out, "\n" + key(*e.first) + ": " + encode(e.second, 0));
+    } else {
+      out = encode(root, -1);
+    }
+    return std::string(py::strip(out));
+  }
+
+private:
+  void append(std::string &out, const std::string &text) {
+    if (out.size() + text.size() > limits_.maxBytes)
+      throw FatalError(SourceLoc{}, "the encoded graph exceeds " + std::to_string(limits_.maxBytes >> 20) +
+                                        " MiB (shared subgraphs repeated; the fixed dialect keeps them shared)");
+    out += text;
+  }
+
+  static std::string indent(int level) { return std::string(static_cast<size_t>(level < 0 ? 0 : level) * 4, ' '); }
+
+  void defineBottomUp(const Node *n, std::unordered_set<const Node *> &walked, std::string &out) {
+    if (!walked.insert(n).second)
+      return;
+    forEachChild(n, [&](const Node *c) { defineBottomUp(c, walked, out); });
+    if (fixed_ && n->isCallable()) {
+      for (const Node *captured : {n->submoduleSearchpath, n->latentArgs})
+        if (captured)
+          defineBottomUp(captured, walked, out);
+    }
+    if (n->isCallable() && namer_.name(n) && !defined_.count(n))
+      append(out, ".define: " + encodeCallable(n, 0) + "\n\n");
+  }
+
+  //===--- values ---===//
+
+  std::string encode(const Node *n, int level) {
+    switch (n->kind) {
+    case Kind::Null:
+      return "null";
+    case Kind::Bool:
+      return n->boolValue ? "True" : "False";
+    case Kind::Int:
+      return std::to_string(n->intValue);
+    case Kind::Float:
+      return fixed_ ? yaml11::floatToYaml(n->floatValue) : py::floatRepr(n->floatValue);
+    case Kind::Str:
+      return string(n->str, level + 1);
+    case Kind::List:
+      return shared(n, level, [&] { return list(n->items, level + 1); });
+    case Kind::Tuple:
+      return shared(n, level, [&] { return "!tuple" + list(n->items, level + 1); });
+    case Kind::Dict:
+      return shared(n, level, [&] { return dict(n->entries, level + 1); });
+    case Kind::Var:
+      return var(n, level + 1);
+    case Kind::Callable:
+      return encodeCallable(n, level);
+    case Kind::Unsupported:
+      return string(n->written, level + 1);
+    }
+    return "null";
+  }
+
+  /// Fixed dialect: a plain container referenced more than once is written
+  /// with an anchor the first time and as an alias afterwards.
+  template <typename Body> std::string shared(const Node *n, int, Body body) {
+    if (!fixed_ || refs_[n] < 2)
+      return body();
+    auto it = containerAnchors_.find(n);
+    if (it != containerAnchors_.end())
+      return "*" + it->second;
+    std::string anchor = "shared" + std::to_string(containerAnchors_.size() + 1) + "_";
+    containerAnchors_.emplace(n, anchor);
+    return "&" + anchor + " " + body();
+  }
+
+  std::string list(const std::vector<Node *> &items, int level) {
+    std::string out;
+    for (const Node *item : items)
+      append(out, "\n" + indent(level) + "- " + encode(item, level));
+    return out;
+  }
+
+  std::string dict(const std::vector<std::pair<Node *, Node *>> &entries, int level) {
+    std::string out;
+    for (const auto &[k, v] : entries)
+      append(out, "\n" + indent(level) + key(*k) + ": " + encode(v, level));
+    return out;
+  }
+
+  std::string keywords(const std::vector<KeywordArg> &kwargs, int level) {
+    std::string out;
+    for (const KeywordArg &kw : kwargs)
+      append(out, "\n" + indent(level) + keyText(kw.name) + ": " + encode(kw.value, level));
+    return out;
+  }
+
+  /// Keys are `str(key)` in the reference; the fixed dialect quotes a
+  /// string key that would read back as something else.
+  std::string key(const Node &k) {
+    if (k.kind == Kind::Str)
+      return keyText(k.str);
+    if (k.kind == Kind::Null)
+      return fixed_ ? "null" : "None";
+    return fixed_ && k.kind == Kind::Float ? yaml11::floatToYaml(k.floatValue) : scalarRepr(k);
+  }
+
+  std::string keyText(const std::string &s) {
+    if (!fixed_)
+      return s;
+    return yaml11::strToYaml(s, yaml11::ScalarContext{1, true});
+  }
+
+  std::string string(const std::string &s, int level) {
+    if (s.find('\n') == std::string::npos)
+      return fixed_ ? yaml11::strToYaml(s, yaml11::ScalarContext{1, false}) : py::strRepr(s);
+    // Multi-line: the fixed dialect writes one double-quoted line that reads
+    // back exactly; the reference writes `|` and the lines (kept with their
+    // newlines) at the current indent.
+    if (fixed_)
+      return "\"" + escapeDouble(s) + "\"";
+    std::string out = "|\n";
+    size_t begin = 0;
+    while (begin < s.size()) {
+      size_t end = s.find('\n', begin);
+      end = end == std::string::npos ? s.size() : end + 1;
+      append(out, indent(level) + s.substr(begin, end - begin));
+      begin = end;
+    }
+    return out;
+  }
+
+  std::string var(const Node *n, int level) {
+    std::string name = fixed_ ? yaml11::strToYaml(n->str, yaml11::ScalarContext{1, false}) : py::strRepr(n->str);
+    if (!n->hasDefault)
+      return "!var " + name;
+    if (fixed_) // a block mapping holds any default, nodes included
+      return "!var\n" + indent(level) + "name: " + name + "\n" + indent(level) + "default: " +
+             encode(n->defaultValue, level);
+    return "!var { name: " + name + ", default: " + pythonRepr(n->defaultValue) + " }";
+  }
+
+  /// Python repr of a default value (the reference prints it that way).
+  std::string pythonRepr(const Node *n) {
+    switch (n->kind) {
+    case Kind::List:
+    case Kind::Tuple: {
+      std::string out = n->kind == Kind::List ? "[" : "(";
+      for (size_t i = 0; i < n->items.size(); ++i)
+        out += (i ? ", " : "") + pythonRepr(n->items[i]);
+      if (n->kind == Kind::Tuple && n->items.size() == 1)
+        out += ",";
+      return out + (n->kind == Kind::List ? "]" : ")");
+    }
+    case Kind::Dict: {
+      std::string out = "{";
+      for (size_t i = 0; i < n->entries.size(); ++i)
+        out += (i ? ", " : "") + pythonRepr(n->entries[i].first) + ": " + pythonRepr(n->entries[i].second);
+      return out + "}";
+    }
+    case Kind::Callable:
+      return "<" + std::string(n->callKind == CallKind::Factory ? "FactoryNode" : "SingletonNode") + " " + n->spec + ">";
+    case Kind::Var:
+      return "<VarNode " + n->str + ">";
+    default:
+      return scalarRepr(*n);
+    }
+  }
+
+  /// A YAML double-quoted scalar body: escapes for quotes, backslashes and
+  /// control characters.
+  static std::string escapeDouble(const std::string &s) {
+    std::string out;
+    for (char c : s) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c == '"' || c == '\\')
+        out += std::string("\\") + c;
+      else if (u < 0x20 || u == 0x7f) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02x", u);
+        out += buf;
+      } else
+        out += c;
+    }
+    return out;
+  }
+
+  //===--- callables ---===//
+
+  std::string tagOf(const Node *n) {
+    if (fixed_) {
+      // Containers keep their own tags, so that they read back as written.
+      switch (n->form) {
+      case TagForm::List:
+      case TagForm::DList:
+        if (n->spec == "named_list")
+          return "!list" + nameSuffix(n, true);
+        break;
+      case TagForm::Tuple:
+        if (n->spec == "named_tuple")
+          return "!tuple" + nameSuffix(n, true);
+        if (n->spec == "named_list")
+          return "!list" + nameSuffix(n, true);
+        break;
+      case TagForm::Dict:
+        return "!dict" + nameSuffix(n, true);
+      default:
+        break;
+      }
+    }
+    const char *base = n->callKind == CallKind::Meta      ? "!meta"
+                       : n->callKind == CallKind::Factory ? "!factory"
+                       : n->callKind == CallKind::Partial ? "!lambda"
+                                                          : "!singleton";
+    return std::string(base) + ":" + n->spec + nameSuffix(n, false);
+  }
+
+  static std::string nameSuffix(const Node *n, bool container) {
+    if (!n->hasName)
+      return "";
+    return (container ? ":@" : "@") + n->explicitName;
+  }
+
+  bool isContainerTag(const Node *n) const {
+    return fixed_ && (n->form == TagForm::List || n->form == TagForm::DList || n->form == TagForm::Tuple ||
+                      n->form == TagForm::Dict) &&
+           (n->spec == "named_list" || n->spec == "named_tuple" || n->spec == "named_dict");
+  }
+
+  std::string encodeCallable(const Node *n, int level) {
+    const std::string *name = namer_.name(n);
+    if (name && defined_.count(n))
+      return "*" + *name;
+    std::string out;
+    if (name) {
+      out = "&" + *name + " ";
+      defined_.insert(n);
+    }
+    out += tagOf(n);
+    if (isContainerTag(n)) {
+      if (n->spec == "named_dict")
+        out += keywords(n->kwargs, level + 1);
+      else if (!n->args.empty() && (n->args[0]->kind == Kind::List || n->args[0]->kind == Kind::Tuple))
+        out += list(n->args[0]->items, level + 1);
+      return out;
+    }
+    // The reference's special forms for the container built-ins.
+    if (!fixed_ && n->spec == "named_list" && n->kwargs.empty()) {
+      if (!n->args.empty())
+        out += encode(n->args[0], level);
+      return out;
+    }
+    if (!fixed_ && n->spec == "named_dict" && n->args.empty())
+      return out + keywords(n->kwargs, level + 1);
+    if (!fixed_ && n->spec == "named_tuple" && n->kwargs.empty()) {
+      if (!n->args.empty() && n->args[0]->isContainer())
+        out += "!tuple" + list(n->args[0]->items, level + 1);
+      return out;
+    }
+    std::vector<KeywordArg> kwargs = n->kwargs;
+    if (fixed_) {
+      if (n->submoduleSearchpath)
+        kwargs.push_back({"submodule_searchpath", n->submoduleSearchpath});
+      if (n->latentArgs)
+        kwargs.push_back({"latent_args", n->latentArgs});
+    }
+    bool args = !n->args.empty(), kws = !kwargs.empty();
+    // A call with only positional arguments named like `argN` keywords
+    // would read back differently; args/kwargs sections are unambiguous.
+    if (args && kws) {
+      out += "\n" + indent(level + 1) + "args:" + list(n->args, level + 2);
+      out += "\n" + indent(level + 1) + "kwargs:" + keywords(kwargs, level + 2);
+    } else if (args) {
+      out += list(n->args, level + 1);
+    } else if (kws) {
+      bool ambiguous = fixed_ && kwargs.size() <= 2 && [&] {
+        for (const KeywordArg &k : kwargs)
+          if (k.name == "args" || k.name == "kwargs" || (k.name.rfind("arg", 0) == 0 && k.name.size() > 3 &&
+                                                          k.name.find_first_not_of("0123456789", 3) == std::string::npos))
+            return true;
+        return false;
+      }();
+      if (ambiguous)
+        out += "\n" + indent(level + 1) + "kwargs:" + keywords(kwargs, level + 2);
+      else
+        out += keywords(kwargs, level + 1);
+    }
+    return out;
+  }
+
+  const Graph &g_;
+  bool fixed_;
+  EncodeLimits limits_;
+  Namer namer_;
+  std::unordered_set<const Node *> defined_;
+  std::unordered_map<const Node *, size_t> refs_;
+  std::unordered_map<const Node *, std::string> containerAnchors_;
+};
+
+} // namespace
+
+std::string encodeYaml(const Graph &graph, YamlDialect dialect, EncodeLimits limits) {
+  return YamlEncoder(graph, dialect, limits).run();
+}
+
+} // namespace fgcc::graph
