@@ -148,7 +148,8 @@ std::string encodeJson(const Graph &graph) {
   for (const Node *n : nodes)
     list.push_back(nodeJson(n));
   out["nodes"] = list;
-  return out.dump(1);
+  // Invalid UTF-8 cannot come out of a render, but a tool must never throw here.
+  return out.dump(1, ' ', false, json::error_handler_t::replace);
 }
 
 } // namespace fgcc::graph

@@ -100,8 +100,14 @@ Value Interpreter::lookup(const std::string &name, const FramePtr &frame) {
     return it->second;
   if (const Value *v = ctx.parent->find(Value::str(name)))
     return *v;
-  return Value::undefined("'" + name + "' is undefined", [frame, name] {
+  // The suggestion closure holds the frame weakly: the undefined value may be
+  // stored in that very frame.
+  std::weak_ptr<Frame> weakFrame = frame;
+  return Value::undefined("'" + name + "' is undefined", [weakFrame, name] {
     std::vector<std::string> visible;
+    FramePtr frame = weakFrame.lock();
+    if (!frame)
+      return std::string();
     for (const Frame *f = frame.get(); f; f = f->parent.get())
       for (const auto &kv : f->locals)
         visible.push_back(kv.first);
@@ -285,9 +291,13 @@ Value Interpreter::getattr(const Value &obj, const std::string &name, SourceLoc 
       if (const Value *v = obj.asDict().find(Value::str(name)))
         return *v;
   }
-  return Value::undefined("'" + objectTypeRepr(obj) + "' has no attribute '" + name + "'", [obj, name] {
+  std::weak_ptr<Namespace> weakNs = obj.is(K::Namespace) ? obj.weakNamespace() : std::weak_ptr<Namespace>();
+  std::weak_ptr<Dict> weakDict = obj.is(K::Dict) ? obj.weakDict() : std::weak_ptr<Dict>();
+  return Value::undefined("'" + objectTypeRepr(obj) + "' has no attribute '" + name + "'", [weakNs, weakDict, name] {
     std::vector<std::string> attrs;
-    const Dict *d = obj.is(K::Namespace) ? &obj.asNamespace().attrs : obj.is(K::Dict) ? &obj.asDict() : nullptr;
+    auto ns = weakNs.lock();
+    auto dict = weakDict.lock();
+    const Dict *d = ns ? &ns->attrs : dict.get();
     if (d)
       for (const auto &kv : d->items())
         if (kv.first.is(K::Str))

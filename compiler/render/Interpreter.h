@@ -172,6 +172,8 @@ private:
   void step(SourceLoc loc);
 
   Environment &env_;
+  /// Declared first so it is destroyed last, after the frames are cleared.
+  ContainerRegistry containers_;
   /// Frames that hold macros and every context, cleared on destruction.
   std::vector<FramePtr> macroFrames_;
   std::vector<std::shared_ptr<Context>> contexts_;

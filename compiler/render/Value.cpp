@@ -3,6 +3,7 @@
 
 #include "support/PyText.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -53,6 +54,7 @@ Value Value::list(List items) {
   Value v;
   v.kind_ = Kind::List;
   v.list_ = std::make_shared<List>(std::move(items));
+  ContainerRegistry::track(v.list_);
   return v;
 }
 
@@ -66,6 +68,7 @@ Value Value::dict(std::shared_ptr<Dict> d) {
   Value v;
   v.kind_ = Kind::Dict;
   v.dict_ = d ? std::move(d) : std::make_shared<Dict>();
+  ContainerRegistry::track(v.dict_);
   return v;
 }
 
@@ -73,6 +76,7 @@ Value Value::ns(std::shared_ptr<Namespace> n) {
   Value v;
   v.kind_ = Kind::Namespace;
   v.ns_ = n ? std::move(n) : std::make_shared<Namespace>();
+  ContainerRegistry::track(v.ns_);
   return v;
 }
 
@@ -125,6 +129,53 @@ std::string Value::typeName() const {
     return callable_->isMacro() ? "Macro" : "function";
   }
   return "object";
+}
+
+//===----------------------------------------------------------------------===//
+// Container registry
+//===----------------------------------------------------------------------===//
+
+namespace {
+thread_local ContainerRegistry *activeRegistry = nullptr;
+}
+
+ContainerRegistry::ContainerRegistry() : previous_(activeRegistry) { activeRegistry = this; }
+
+ContainerRegistry::~ContainerRegistry() {
+  activeRegistry = previous_;
+  // Move the contents out before destroying them: destroying one container
+  // may free others that are still in these lists.
+  std::vector<List> listContents;
+  std::vector<Dict> dictContents;
+  for (auto &w : lists_)
+    if (auto l = w.lock())
+      listContents.push_back(std::move(*l)), l->clear();
+  for (auto &w : dicts_)
+    if (auto d = w.lock())
+      dictContents.push_back(std::move(*d)), *d = Dict();
+  for (auto &w : namespaces_)
+    if (auto n = w.lock())
+      dictContents.push_back(std::move(n->attrs)), n->attrs = Dict();
+}
+
+template <typename T> void ContainerRegistry::add(std::vector<std::weak_ptr<T>> &v, const std::shared_ptr<T> &p) {
+  // Drop expired entries now and then so long loops stay bounded.
+  if (v.size() >= 1024 && (v.size() & (v.size() - 1)) == 0)
+    v.erase(std::remove_if(v.begin(), v.end(), [](const std::weak_ptr<T> &w) { return w.expired(); }), v.end());
+  v.push_back(p);
+}
+
+void ContainerRegistry::track(const std::shared_ptr<List> &l) {
+  if (activeRegistry)
+    activeRegistry->add(activeRegistry->lists_, l);
+}
+void ContainerRegistry::track(const std::shared_ptr<Dict> &d) {
+  if (activeRegistry)
+    activeRegistry->add(activeRegistry->dicts_, d);
+}
+void ContainerRegistry::track(const std::shared_ptr<Namespace> &n) {
+  if (activeRegistry)
+    activeRegistry->add(activeRegistry->namespaces_, n);
 }
 
 //===----------------------------------------------------------------------===//

@@ -120,6 +120,10 @@ public:
   Dict &asDict() const { return *dict_; }
   Namespace &asNamespace() const { return *ns_; }
   Callable &asCallable() const { return *callable_; }
+  /// Non-owning handles, for closures that must not keep a value alive
+  /// (an undefined value stored inside the namespace it came from).
+  std::weak_ptr<Namespace> weakNamespace() const { return ns_; }
+  std::weak_ptr<Dict> weakDict() const { return dict_; }
   const void *identity() const;
 
   /// Python type name for messages: 'str', 'int', 'dict', ...
@@ -137,6 +141,29 @@ private:
   std::shared_ptr<Dict> dict_;
   std::shared_ptr<Namespace> ns_;
   std::shared_ptr<Callable> callable_;
+};
+
+/// Collects the containers created while it is active, so that a render can
+/// break the reference cycles templates may build (`l.append(l)`, a
+/// namespace holding itself) when it ends. Python's garbage collector does
+/// this for the reference.
+class ContainerRegistry {
+public:
+  ContainerRegistry();
+  ~ContainerRegistry(); ///< clears every container still alive
+  ContainerRegistry(const ContainerRegistry &) = delete;
+  ContainerRegistry &operator=(const ContainerRegistry &) = delete;
+
+  static void track(const std::shared_ptr<List> &l);
+  static void track(const std::shared_ptr<Dict> &d);
+  static void track(const std::shared_ptr<Namespace> &n);
+
+private:
+  template <typename T> void add(std::vector<std::weak_ptr<T>> &v, const std::shared_ptr<T> &p);
+  std::vector<std::weak_ptr<List>> lists_;
+  std::vector<std::weak_ptr<Dict>> dicts_;
+  std::vector<std::weak_ptr<Namespace>> namespaces_;
+  ContainerRegistry *previous_;
 };
 
 /// Python `str(v)` and `repr(v)`.
