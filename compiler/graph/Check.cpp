@@ -17,11 +17,12 @@ namespace {
 
 class Checker {
 public:
-  explicit Checker(const yaml::PpLocator &where) : where_(where) {}
+  Checker(const yaml::PpLocator &where, size_t nodes) : where_(where), seen_(nodes + 1, 0) {}
 
   void visit(const Node *n) {
-    if (!n || !seen_.insert(n).second)
+    if (!n || seen_[n->id])
       return;
+    seen_[n->id] = 1;
     switch (n->kind) {
     case Kind::Unsupported:
       throw FatalError(where_.error(n->mark, "Found unsupported type in graph: <class '" + n->str + "'>"));
@@ -58,14 +59,14 @@ private:
   }
 
   const yaml::PpLocator &where_;
-  std::unordered_set<const Node *> seen_;
+  std::vector<char> seen_; ///< by node id (ids are dense)
   std::map<std::string, const Node *> names_;
 };
 
 } // namespace
 
 void checkGraph(const Graph &graph, const yaml::PpLocator &where) {
-  Checker checker(where);
+  Checker checker(where, graph.size());
   checker.visit(graph.root);
 }
 

@@ -84,21 +84,24 @@ std::string describe(const YNode &n) {
 
 class Builder {
 public:
-  Builder(Graph &g, const yaml::PpLocator &where) : g_(g), where_(where) {}
+  Builder(Graph &g, const yaml::PpLocator &where, size_t yamlNodes)
+      : g_(g), where_(where), built_(yamlNodes + 1, nullptr), inProgress_(yamlNodes + 1, 0) {}
 
   Node *build(const YNode *y) {
     if (!y)
       return make(Kind::Null, nullptr);
-    if (auto it = built_.find(y); it != built_.end())
-      return it->second;
-    if (!inProgress_.insert(y).second)
+    // YAML node ids are dense, so the memo is a plain vector.
+    if (Node *done = built_[y->id])
+      return done;
+    if (inProgress_[y->id])
       fail(y, "found unconstructable recursive node");
     if (++depth_ > 10000)
       fail(y, "the document is nested too deeply");
+    inProgress_[y->id] = 1;
     Node *n = construct(y);
     --depth_;
-    inProgress_.erase(y);
-    built_[y] = n;
+    inProgress_[y->id] = 0;
+    built_[y->id] = n;
     return n;
   }
 
@@ -571,8 +574,8 @@ private:
 
   Graph &g_;
   const yaml::PpLocator &where_;
-  std::unordered_map<const YNode *, Node *> built_;
-  std::unordered_set<const YNode *> inProgress_;
+  std::vector<Node *> built_;
+  std::vector<char> inProgress_;
   int depth_ = 0;
 };
 
@@ -599,7 +602,7 @@ bool sameKey(const Node &a, const Node &b) { return keyOf(a) == keyOf(b); }
 
 std::unique_ptr<Graph> buildGraph(const yaml::Document &doc, const yaml::PpLocator &where, bool isConfig) {
   auto g = std::make_unique<Graph>();
-  Builder builder(*g, where);
+  Builder builder(*g, where, doc.size());
   g->root = doc.root ? builder.build(doc.root) : nullptr;
   if (isConfig)
     builder.elideDotKeys(g->root);
