@@ -6,7 +6,9 @@
 //===----------------------------------------------------------------------===//
 #include "driver/Commands.h"
 
+#include "check/Checker.h"
 #include "graph/Encoders.h"
+#include "resolve/Resolver.h"
 #include "load/Project.h"
 #include "preprocess/Preprocessor.h"
 #include "support/PyFormat.h"
@@ -208,6 +210,86 @@ int runTargets(GlobalOptions &opts, std::ostream &out) {
   return 0;
 }
 
+/// Scans a user header with fgcc-scan (next to fgcc), caching the manifest
+/// by the header's content hash under $XDG_CACHE_HOME/fgcc/manifests.
+std::string scanHeader(const std::string &header) {
+  std::string text = readFile(header);
+  if (text.empty() && ::access(header.c_str(), R_OK) != 0)
+    throw UsageError("cannot read header '" + header + "'");
+  size_t hash = std::hash<std::string>()(text + "\x1f" + absolutePath(header));
+  const char *xdg = std::getenv("XDG_CACHE_HOME");
+  const char *home = std::getenv("HOME");
+  std::string cache = (xdg && *xdg ? std::string(xdg) : std::string(home ? home : "/tmp") + "/.cache") + "/fgcc/manifests";
+  char hex[32];
+  std::snprintf(hex, sizeof hex, "%016zx", hash);
+  std::string out = cache + "/" + hex + ".json";
+  if (::access(out.c_str(), R_OK) == 0)
+    return out;
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string scanner = n > 0 ? pypath::dirname(std::string(self, static_cast<size_t>(n))) + "/fgcc-scan" : "fgcc-scan";
+  std::string command = "mkdir -p '" + cache + "' && '" + scanner + "' -o '" + out + ".tmp' '" + absolutePath(header) +
+                        "' && mv '" + out + ".tmp' '" + out + "'";
+  if (std::system(command.c_str()) != 0)
+    throw FatalError(SourceLoc{}, "scanning header '" + header + "' with fgcc-scan failed");
+  return out;
+}
+
+/// The manifests installed with fgcc plus the scanned `-H` headers.
+resolve::Manifest loadManifests(GlobalOptions &opts) {
+  resolve::Manifest manifest;
+  std::vector<std::string> paths = resolve::defaultManifestPaths();
+  if (paths.empty())
+    throw FatalError(SourceLoc{}, "no component manifest found (build fgcc-scan's LibTorch manifest, or set "
+                                  "FGCC_MANIFEST_DIR)");
+  for (const std::string &p : paths)
+    manifest.load(p);
+  for (const std::string &h : opts.headers)
+    manifest.load(scanHeader(h));
+  return manifest;
+}
+
+/// `--emit=resolve` / `--emit=check`: every call with what it resolved to,
+/// then the program's variables.
+void printTypedGraph(const resolve::TypedGraph &typed, std::ostream &out) {
+  std::vector<const graph::Node *> calls;
+  for (const auto &kv : typed.calls)
+    calls.push_back(kv.first);
+  std::sort(calls.begin(), calls.end(), [](const graph::Node *a, const graph::Node *b) { return a->id < b->id; });
+  static const char *kinds[] = {"singleton", "factory", "partial", "meta"};
+  for (const graph::Node *n : calls) {
+    const resolve::Resolution &r = typed.calls.at(n);
+    out << "#" << n->id << " " << kinds[static_cast<int>(n->callKind)] << " " << n->spec;
+    if (n->hasName)
+      out << " @" << n->explicitName;
+    switch (r.target) {
+    case resolve::Target::Component:
+      out << " -> " << r.cppName << " (" << r.component->kind << ", " << r.component->header << ")";
+      break;
+    case resolve::Target::Builtin:
+      out << " -> builtin " << r.cppName;
+      break;
+    case resolve::Target::Meta:
+      out << " -> meta " << r.cppName;
+      break;
+    case resolve::Target::Unknown:
+      out << " -> ?";
+      break;
+    }
+    if (n->loc.valid())
+      out << "  [" << n->loc.file->path() << ":" << n->loc.line << "]";
+    out << "\n";
+    if (!r.signature)
+      continue;
+    for (const graph::KeywordArg &kw : n->kwargs)
+      for (const resolve::Param &p : r.signature->keywords)
+        if (p.name == kw.name)
+          out << "    " << kw.name << ": " << p.type << " (" << p.category << ")\n";
+  }
+  for (const resolve::ProgramVar &v : typed.vars)
+    out << "var " << v.name << (v.defaultValue ? " = " + graph::scalarRepr(*v.defaultValue) : " (required)") << "\n";
+}
+
 /// `--emit=parse`: the YAML tree, one node per line, shared nodes once.
 void printYamlTree(const yaml::Node *n, int depth, std::set<const yaml::Node *> &printed, std::ostream &out,
                    const std::string &prefix = "") {
@@ -238,7 +320,29 @@ void printYamlTree(const yaml::Node *n, int depth, std::set<const yaml::Node *> 
   }
 }
 
+int runCheck(GlobalOptions &opts, std::ostream &out) {
+  Session session(opts.request, *opts.sources);
+  RenderedConfig rc = session.render();
+  ConfigGraph cg = session.buildGraph(rc);
+  resolve::Manifest manifest = loadManifests(opts);
+  DiagnosticEngine diags;
+  resolve::TypedGraph typed = resolve::resolveGraph(*cg.graph, manifest, *cg.where, diags);
+  check::checkTypedGraph(typed, *cg.where, diags);
+  if (opts.emit == "resolve" || opts.emit == "check")
+    printTypedGraph(typed, out);
+  DiagnosticPrinter printer(std::cerr);
+  for (const Diagnostic &d : diags.diagnostics())
+    printer.print(d);
+  if (diags.errorCount()) {
+    std::cerr << diags.errorCount() << (diags.errorCount() == 1 ? " error" : " errors") << " generated.\n";
+    return 1;
+  }
+  return 0;
+}
+
 int runEmit(GlobalOptions &opts, std::ostream &out) {
+  if (opts.emit == "resolve" || opts.emit == "check")
+    return runCheck(opts, out);
   Session session(opts.request, *opts.sources);
   if (opts.emit == "render")
     return runPp(opts, out);
@@ -268,7 +372,8 @@ int runEmit(GlobalOptions &opts, std::ostream &out) {
     out << preprocess(src->text, opts.request.commentMode).text << "\n";
     return 0;
   }
-  throw UsageError("unknown --emit phase '" + opts.emit + "'; the phases are load, preprocess, render, parse, graph");
+  throw UsageError("unknown --emit phase '" + opts.emit +
+                   "'; the phases are load, preprocess, render, parse, graph, resolve, check");
 }
 
 int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recursive, std::ostream &out) {

@@ -19,12 +19,14 @@ struct GlobalOptions {
   bool debug = false;   ///< pp --debug: also print every compiled template
   std::string graphFormat = "yaml"; ///< graph --format
   std::string compat;               ///< graph --compat=forgather
+  std::vector<std::string> headers; ///< -H: user component headers to scan
   std::string outputFile; ///< -o for text commands
 };
 
 int runPp(GlobalOptions &opts, std::ostream &out);
 int runGraph(GlobalOptions &opts, const std::string &format, bool compat, std::ostream &out);
 int runTargets(GlobalOptions &opts, std::ostream &out);
+int runCheck(GlobalOptions &opts, std::ostream &out);
 int runEmit(GlobalOptions &opts, std::ostream &out);
 int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recursive, std::ostream &out);
 int runTlist(GlobalOptions &opts, const std::string &format, std::ostream &out);

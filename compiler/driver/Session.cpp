@@ -204,13 +204,13 @@ RenderedConfig Session::renderResolved() {
 ConfigGraph Session::buildGraph(const RenderedConfig &config, bool stopAfterParse) {
   // The pp text is kept as a source file so diagnostics can quote it too.
   const SourceFile *pp = sources_.add("<rendered config>", config.result.text);
-  yaml::PpLocator where(pp, &config.lineMap);
   ConfigGraph out;
-  out.document = yaml::parseDocument(config.result.text, where);
+  out.where = std::make_unique<yaml::PpLocator>(pp, &config.lineMap);
+  out.document = yaml::parseDocument(config.result.text, *out.where);
   if (stopAfterParse)
     return out;
-  out.graph = graph::buildGraph(*out.document, where);
-  graph::checkGraph(*out.graph, where);
+  out.graph = graph::buildGraph(*out.document, *out.where);
+  graph::checkGraph(*out.graph, *out.where);
   return out;
 }
 

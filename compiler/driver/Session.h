@@ -49,6 +49,8 @@ struct RenderedConfig {
 struct ConfigGraph {
   std::unique_ptr<yaml::Document> document;
   std::unique_ptr<graph::Graph> graph;
+  /// Locates nodes for diagnostics of the later phases.
+  std::unique_ptr<yaml::PpLocator> where;
 };
 
 class Session {

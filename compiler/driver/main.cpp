@@ -63,7 +63,8 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
   bool isPp = app.got_subcommand("pp") || app.got_subcommand("graph");
   opts.request.commentMode =
       (preserve || opts.debug) ? CommentMode::Preserve : (isPp || deleteComments) ? CommentMode::Delete : CommentMode::Preserve;
-  bool rendersConfig = isPp || app.got_subcommand("trefs") || app.got_subcommand("targets") || !opts.emit.empty();
+  bool rendersConfig = isPp || app.got_subcommand("trefs") || app.got_subcommand("targets") ||
+                       app.got_subcommand("check") || !opts.emit.empty();
   if (!rendersConfig && !extras.empty())
     throw UsageError("unrecognized argument: " + extras.front());
   if (rendersConfig) {
@@ -82,6 +83,8 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
     return runGraph(opts, opts.graphFormat, !opts.compat.empty(), out);
   if (app.got_subcommand("targets"))
     return runTargets(opts, out);
+  if (app.got_subcommand("check"))
+    return runCheck(opts, out);
   if (app.got_subcommand("ls"))
     return runLs(opts, lsDirs, lsRecursive, out);
   if (app.got_subcommand("tlist"))
@@ -131,6 +134,10 @@ int main(int argc, char **argv) {
   graphCmd->add_option("--format", opts.graphFormat, "yaml (default) or json")->check(CLI::IsMember({"yaml", "json"}));
   graphCmd->add_option("--compat", opts.compat, "forgather: reproduce the reference's YAML byte for byte")
       ->check(CLI::IsMember({"forgather"}));
+  CLI::App *checkCmd = app.add_subcommand("check", "Check the config against the component manifest");
+  checkCmd->add_option("config", opts.request.path, "Config file path");
+  app.add_option("-H,--header", opts.headers, "Scan a C++ header for components (repeatable)")
+      ->allow_extra_args(false);
   CLI::App *targetsCmd = app.add_subcommand("targets", "List the config's targets");
   targetsCmd->add_option("config", opts.request.path, "Config file path");
   std::vector<std::string> lsDirs;
@@ -154,6 +161,7 @@ int main(int argc, char **argv) {
   pp->allow_extras();
   graphCmd->allow_extras();
   targetsCmd->allow_extras();
+  checkCmd->allow_extras();
   trefs->allow_extras();
 
   try {
@@ -177,7 +185,7 @@ int main(int argc, char **argv) {
     // stray value (`--max-steps 30`) to the top-level positional when a
     // subcommand took the config path, so rebuild them in command-line order.
     std::vector<std::string> leftover = app.remaining();
-    for (CLI::App *sub : {pp, trefs, graphCmd, targetsCmd})
+    for (CLI::App *sub : {pp, trefs, graphCmd, targetsCmd, checkCmd})
       for (const std::string &e : sub->remaining())
         leftover.push_back(e);
     if (opts.request.path.empty())

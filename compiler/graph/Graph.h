@@ -54,6 +54,8 @@ struct Node;
 struct KeywordArg {
   std::string name;
   Node *value;
+  /// The key as written (for diagnostics at the key); null when synthetic.
+  const Node *key = nullptr;
 };
 
 struct Node {

@@ -465,7 +465,7 @@ private:
     for (const auto &[key, value] : constructPairs(y)) {
       if (key->kind != Kind::Str)
         fail(key, "keywords must be strings");
-      n->kwargs.push_back({key->str, value});
+      n->kwargs.push_back({key->str, value, key});
     }
     return n;
   }
@@ -528,7 +528,7 @@ private:
         for (const auto &e : kwargs->entries) {
           if (e.first->kind != Kind::Str)
             fail(e.first, "keywords must be strings");
-          keywords.push_back({e.first->str, e.second});
+          keywords.push_back({e.first->str, e.second, e.first});
         }
       }
     } else {
@@ -549,7 +549,7 @@ private:
       if (argN && k.size() < 22)
         positional.emplace_back(std::stoull(k.substr(3)), value);
       else
-        keywords.push_back({k, value});
+        keywords.push_back({k, value, key});
     }
     std::stable_sort(positional.begin(), positional.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });

@@ -28,9 +28,14 @@ SourceLoc PpLocator::templateLoc(Mark m) const {
 }
 
 Diagnostic PpLocator::error(Mark m, const std::string &message) const {
-  Diagnostic d{Severity::Error, templateLoc(m), message, {}};
-  if (lineMap_ && lineMap_->origin(m.line).loc.valid()) {
-    const std::string &context = lineMap_->origin(m.line).context;
+  SourceLoc at = templateLoc(m);
+  Diagnostic d{Severity::Error, at, message, {}};
+  // The rendered-config position helps when the template line reads
+  // differently (expressions, macros) or came through blocks and includes.
+  const std::string context = lineMap_ ? lineMap_->origin(m.line).context : std::string();
+  bool nested = context.find(" <- ") != std::string::npos || context.rfind("block", 0) == 0 ||
+                context.rfind("macro", 0) == 0;
+  if (lineMap_ && lineMap_->origin(m.line).loc.valid() && (at.col == 0 || nested)) {
     d.note(ppLoc(m), "line " + std::to_string(m.line) + ", column " + std::to_string(m.col) +
                          " of the rendered config" + (context.empty() ? "" : " (from " + context + ")"));
   }

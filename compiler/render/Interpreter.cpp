@@ -73,7 +73,7 @@ public:
       in.fail(args.loc, "there is no parent block called '" + block_ + "'.");
     in.outputs_.emplace_back();
     try {
-      in.renderBlock(block_, next_, ctx_, args.loc);
+      in.renderBlock(block_, next_, ctx_, args.loc, in.currentFrame_);
     } catch (FatalError &e) {
       in.outputs_.pop_back();
       throw;
@@ -280,7 +280,7 @@ void Interpreter::renderTemplate(const CompiledTemplate &tmpl, const std::shared
 }
 
 void Interpreter::renderBlock(const std::string &name, size_t index, const std::shared_ptr<Context> &ctx,
-                              SourceLoc callSite) {
+                              SourceLoc callSite, int32_t callerFrame) {
   const BlockEntry entry = ctx->blocks[name][index];
   DepthGuard guard(*this, callSite);
   auto frame = std::make_shared<Frame>();
@@ -288,7 +288,7 @@ void Interpreter::renderBlock(const std::string &name, size_t index, const std::
   frame->tmpl = entry.tmpl;
   frame->locals["super"] = Value::callable(std::make_shared<SuperCallable>(name, index + 1, ctx));
   SourceLoc def = locOf(entry.tmpl, entry.block->pos);
-  frame->originFrame = pushOriginFrame("block '" + name + "'", def, -1);
+  frame->originFrame = pushOriginFrame("block '" + name + "'", def, callerFrame);
   try {
     execBody(entry.block->bodies[0], frame);
   } catch (FatalError &e) {
@@ -308,6 +308,7 @@ void Interpreter::execBody(const Body &body, const FramePtr &frame) {
 
 void Interpreter::exec(const Stmt &s, const FramePtr &frame) {
   currentLoc_ = locOf(frame->tmpl, s.pos);
+  currentFrame_ = frame->originFrame;
   step(currentLoc_);
   switch (s.kind) {
   case StmtKind::Data:
@@ -441,7 +442,7 @@ void Interpreter::execBlock(const Stmt &s, const FramePtr &frame) {
     fail(loc, "Required block '" + s.text + "' not found");
   if (chain.empty())
     fail(loc, "internal error: block '" + s.text + "' missing from the block table");
-  renderBlock(s.text, 0, frame->context, loc);
+  renderBlock(s.text, 0, frame->context, loc, frame->originFrame);
 }
 
 void Interpreter::execExtends(const Stmt &s, const FramePtr &frame) {

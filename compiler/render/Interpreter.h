@@ -139,7 +139,8 @@ private:
   /// Runs a template's top level (and its parents') in `context`.
   void renderTemplate(const CompiledTemplate &tmpl, const std::shared_ptr<Context> &context, int32_t originFrame);
   /// Runs entry `index` of block `name`'s chain.
-  void renderBlock(const std::string &name, size_t index, const std::shared_ptr<Context> &context, SourceLoc callSite);
+  void renderBlock(const std::string &name, size_t index, const std::shared_ptr<Context> &context, SourceLoc callSite,
+                   int32_t callerFrame);
   /// Builds the module of a template rendered for import.
   Value importModule(const CompiledTemplate &tmpl, SourceLoc loc);
   /// Loads the template a value names (a name or a list of names); returns
@@ -183,6 +184,9 @@ private:
   int depth_ = 0;
   uint64_t steps_ = 0;
   SourceLoc currentLoc_;
+  /// Origin frame of the statement being executed (the parent of blocks
+  /// rendered through super()).
+  int32_t currentFrame_ = -1;
 };
 
 /// Filters, tests, globals and methods (Builtins.cpp).

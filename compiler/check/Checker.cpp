@@ -1,0 +1,230 @@
+//===- Checker.cpp - Phase "check": config mistakes before anything runs --===//
+#include "check/Checker.h"
+
+#include <algorithm>
+#include <functional>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace fgcc::check {
+
+using graph::Kind;
+using graph::Node;
+using resolve::Param;
+
+namespace {
+
+std::string describeValue(const Node &v) {
+  switch (v.kind) {
+  case Kind::Null:
+    return "None";
+  case Kind::Bool:
+    return "bool " + graph::scalarRepr(v);
+  case Kind::Int:
+    return "int " + graph::scalarRepr(v);
+  case Kind::Float:
+    return "float " + graph::scalarRepr(v);
+  case Kind::Str:
+    return "str " + graph::scalarRepr(v);
+  case Kind::List:
+    return "a list";
+  case Kind::Tuple:
+    return "a tuple";
+  case Kind::Dict:
+    return "a mapping";
+  default:
+    return "a node";
+  }
+}
+
+bool allItems(const Node &v, bool (*ok)(const Node &)) {
+  if (v.kind != Kind::List && v.kind != Kind::Tuple)
+    return false;
+  return std::all_of(v.items.begin(), v.items.end(), [&](const Node *i) { return ok(*i); });
+}
+
+bool isInt(const Node &v) { return v.kind == Kind::Int; }
+bool isNumber(const Node &v) { return v.kind == Kind::Int || v.kind == Kind::Float; }
+/// Calls and vars have no static value type here; they are checked where
+/// their own arguments are.
+bool isDynamic(const Node &v) { return v.kind == Kind::Callable || v.kind == Kind::Var; }
+
+bool fitsCategory(const Node &v, const std::string &category, const std::vector<std::string> &choices) {
+  if (isDynamic(v))
+    return true;
+  if (category.rfind("optional:", 0) == 0)
+    return v.kind == Kind::Null || fitsCategory(v, category.substr(9), choices);
+  if (category == "int")
+    return isInt(v);
+  if (category == "float")
+    return isNumber(v);
+  if (category == "bool")
+    return v.kind == Kind::Bool;
+  if (category == "string")
+    return v.kind == Kind::Str;
+  if (category == "int_array")
+    return isInt(v) || allItems(v, isInt);
+  if (category == "float_array")
+    return isNumber(v) || allItems(v, isNumber);
+  if (category == "int_list")
+    return allItems(v, isInt);
+  if (category == "float_list")
+    return allItems(v, isNumber);
+  if (category == "tuple")
+    return v.kind == Kind::List || v.kind == Kind::Tuple;
+  if (category == "enum") {
+    if (v.kind != Kind::Str)
+      return false;
+    if (choices.empty())
+      return true;
+    auto lower = [](std::string s) {
+      std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+      s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
+      return s;
+    };
+    for (const std::string &c : choices)
+      if (lower(c) == lower(v.str))
+        return true;
+    return false;
+  }
+  if (category == "tensor" || category == "tensor_list" || category == "module" || category == "callable")
+    return !v.isScalar() || v.kind == Kind::Null;
+  return true; // "other": no opinion
+}
+
+std::string expected(const Param &p) {
+  std::string c = p.category;
+  std::string what = c.rfind("optional:", 0) == 0 ? c.substr(9) + " or None" : c;
+  if (c == "int_array")
+    what = "an int or a list of ints";
+  if (c == "enum" && !p.choices.empty()) {
+    what = "one of";
+    for (size_t i = 0; i < p.choices.size(); ++i)
+      what += (i ? ", '" : " '") + p.choices[i] + "'";
+  }
+  return what + " (" + p.type + ")";
+}
+
+class Checker {
+public:
+  Checker(const resolve::TypedGraph &typed, const yaml::PpLocator &where, DiagnosticEngine &diags)
+      : typed_(typed), where_(where), diags_(diags) {}
+
+  void run() {
+    for (const auto &[node, resolution] : orderedCalls())
+      if (resolution->target == resolve::Target::Component && resolution->signature)
+        checkCall(*node, *resolution->signature);
+    findCycles();
+  }
+
+private:
+  /// Calls in node-id order, so diagnostics come out in document order.
+  std::vector<std::pair<const Node *, const resolve::Resolution *>> orderedCalls() const {
+    std::vector<std::pair<const Node *, const resolve::Resolution *>> calls;
+    for (const auto &[n, r] : typed_.calls)
+      calls.emplace_back(n, &r);
+    std::sort(calls.begin(), calls.end(), [](const auto &a, const auto &b) { return a.first->id < b.first->id; });
+    return calls;
+  }
+
+  void report(yaml::Mark at, const std::string &message) { diags_.report(where_.error(at, message)); }
+
+  void checkCall(const Node &n, const resolve::Signature &sig) {
+    const std::string &who = sig.component->name;
+    std::vector<std::string> given;
+    // Positional arguments bind to the signature's positional parameters.
+    for (size_t i = 0; i < n.args.size(); ++i) {
+      if (i >= sig.positional.size()) {
+        report(n.args[i]->mark, "too many positional arguments for " + who + ": it takes " +
+                                    std::to_string(sig.positional.size()) + ", got " + std::to_string(n.args.size()));
+        break;
+      }
+      given.push_back(sig.positional[i].name);
+      checkValue(*n.args[i], sig.positional[i], who);
+    }
+    for (const graph::KeywordArg &kw : n.kwargs) {
+      yaml::Mark at = kw.key ? kw.key->mark : n.mark;
+      auto param = std::find_if(sig.keywords.begin(), sig.keywords.end(),
+                                [&](const Param &p) { return p.name == kw.name; });
+      if (param == sig.keywords.end()) {
+        std::vector<std::string> names;
+        for (const Param &p : sig.keywords)
+          names.push_back(p.name);
+        std::string best = closestName(kw.name, names);
+        report(at, "unknown keyword argument '" + kw.name + "' for " + who +
+                       (best.empty() ? "" : "; did you mean '" + best + "'?"));
+        continue;
+      }
+      if (std::find(given.begin(), given.end(), kw.name) != given.end())
+        report(at, who + " got multiple values for argument '" + kw.name + "'");
+      given.push_back(kw.name);
+      checkValue(*kw.value, *param, who);
+    }
+    // A partial is completed by whoever calls it; the others must be whole.
+    if (n.callKind == graph::CallKind::Partial)
+      return;
+    for (const std::string &required : sig.required) {
+      if (std::find(given.begin(), given.end(), required) == given.end())
+        report(n.mark, "missing required argument '" + required + "' for " + who);
+    }
+  }
+
+  void checkValue(const Node &value, const Param &param, const std::string &who) {
+    const Node *v = &value;
+    if (v->kind == Kind::Var && v->hasDefault)
+      v = v->defaultValue; // the default is what runs unless overridden
+    std::string why;
+    if (!valueFits(*v, param, why))
+      report(value.mark, "wrong type for argument '" + param.name + "' of " + who + ": " + why);
+  }
+
+  /// Var defaults and latent_args can point back at an enclosing node; the
+  /// reference would recurse forever materialising it.
+  void findCycles() {
+    std::unordered_map<const Node *, int> state; // 1 = on the stack, 2 = done
+    std::vector<const Node *> stack;
+    std::function<void(const Node *)> dfs = [&](const Node *n) {
+      if (!n)
+        return;
+      int &s = state[n];
+      if (s == 2)
+        return;
+      if (s == 1) {
+        report(n->mark, "reference cycle: this node is reachable from itself through a var default or latent_args");
+        return;
+      }
+      s = 1;
+      for (const Node *c : n->items)
+        dfs(c);
+      for (const auto &e : n->entries)
+        dfs(e.second);
+      for (const Node *a : n->args)
+        dfs(a);
+      for (const graph::KeywordArg &k : n->kwargs)
+        dfs(k.value);
+      dfs(n->latentArgs);
+      dfs(n->defaultValue);
+      state[n] = 2;
+    };
+    dfs(typed_.graph->root);
+  }
+
+  const resolve::TypedGraph &typed_;
+  const yaml::PpLocator &where_;
+  DiagnosticEngine &diags_;
+};
+
+} // namespace
+
+bool valueFits(const Node &value, const Param &param, std::string &why) {
+  if (fitsCategory(value, param.category, param.choices))
+    return true;
+  why = "expected " + expected(param) + ", got " + describeValue(value);
+  return false;
+}
+
+void checkTypedGraph(const resolve::TypedGraph &typed, const yaml::PpLocator &where, DiagnosticEngine &diags) {
+  Checker(typed, where, diags).run();
+}
+
+} // namespace fgcc::check

@@ -1,0 +1,25 @@
+//===- Checker.h - Phase "check": config mistakes before anything runs ----===//
+//
+// With every call resolved to a component signature, the checker finds what
+// a Python framework would only find an hour into a job: unknown keyword
+// arguments (with the closest name), missing required arguments, too many
+// positional arguments, values of the wrong type (a string where an integer
+// is needed; an integer where a float is needed is fine; lists for
+// vectors and expanding arrays), arguments given twice, and reference
+// cycles through var defaults and latent_args. Every error of the config is
+// reported, each at the template line that wrote the offending key.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "resolve/Resolver.h"
+
+namespace fgcc::check {
+
+void checkTypedGraph(const resolve::TypedGraph &typed, const yaml::PpLocator &where, DiagnosticEngine &diags);
+
+/// Whether a config value fits a parameter category; on a mismatch, sets
+/// `why` to "expected X, got Y".
+bool valueFits(const graph::Node &value, const resolve::Param &param, std::string &why);
+
+} // namespace fgcc::check

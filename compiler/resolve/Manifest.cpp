@@ -1,0 +1,209 @@
+//===- Manifest.cpp - The component manifest ------------------------------===//
+#include "resolve/Manifest.h"
+
+#include "support/PyPath.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fgcc::resolve {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string str(const json &j, const char *key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Param readParam(const json &j) {
+  Param p;
+  p.name = str(j, "name");
+  p.type = str(j, "type");
+  p.category = str(j, "category");
+  if (auto d = j.find("default"); d != j.end() && d->is_string())
+    p.defaultText = d->get<std::string>();
+  if (auto v = j.find("default_value"); v != j.end() && !v->is_null())
+    p.defaultValueJson = v->dump();
+  if (auto c = j.find("choices"); c != j.end() && c->is_array())
+    for (const json &choice : *c)
+      if (choice.is_string())
+        p.choices.push_back(choice.get<std::string>());
+  p.doc = str(j, "doc");
+  return p;
+}
+
+std::string executableDir() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return ".";
+  buf[n] = 0;
+  return pypath::dirname(buf);
+}
+
+bool isFile(const std::string &p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/// The constructor with the most parameters describes the options best.
+const Constructor *widest(const ClassInfo &c) {
+  const Constructor *best = nullptr;
+  for (const Constructor &ctor : c.constructors)
+    if (!best || ctor.params.size() > best->params.size())
+      best = &ctor;
+  return best;
+}
+
+bool isOptionsParam(const Param &p, const ClassInfo *options) {
+  return options && (p.type.find(options->name.substr(options->name.rfind(':') + 1)) != std::string::npos);
+}
+
+} // namespace
+
+void Manifest::loadText(const std::string &text, const std::string &origin) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::exception &e) {
+    throw FatalError(SourceLoc{}, "manifest '" + origin + "' is not valid JSON: " + e.what());
+  }
+  if (str(root, "format") != "fgcc-manifest")
+    throw FatalError(SourceLoc{}, "'" + origin + "' is not an fgcc manifest");
+  for (const json &c : root.value("classes", json::array())) {
+    ClassInfo info;
+    info.name = str(c, "name");
+    info.header = str(c, "header");
+    info.kind = str(c, "kind");
+    info.impl = str(c, "impl");
+    info.options = str(c, "options");
+    info.doc = str(c, "doc");
+    for (const json &b : c.value("bases", json::array()))
+      if (b.is_string())
+        info.bases.push_back(b.get<std::string>());
+    for (const json &ctor : c.value("constructors", json::array())) {
+      Constructor k;
+      for (const json &p : ctor.value("params", json::array()))
+        k.params.push_back(readParam(p));
+      info.constructors.push_back(std::move(k));
+    }
+    for (const json &a : c.value("args", json::array()))
+      info.args.push_back(readParam(a));
+    if (!info.name.empty())
+      classes_[info.name] = std::move(info);
+  }
+}
+
+void Manifest::load(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    throw FatalError(SourceLoc{}, "cannot read manifest '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  loadText(ss.str(), path);
+}
+
+const ClassInfo *Manifest::find(const std::string &name) const {
+  auto it = classes_.find(name);
+  return it == classes_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Manifest::componentNames() const {
+  std::vector<std::string> names;
+  for (const auto &[name, c] : classes_)
+    if (c.kind == "module_holder" || c.kind == "optimizer" || c.kind == "class" || c.kind == "options")
+      names.push_back(name);
+  return names;
+}
+
+std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
+  Signature sig;
+  sig.component = &cls;
+  const ClassInfo *impl = &cls;
+  if (cls.kind == "module_holder") {
+    impl = find(cls.impl);
+    if (!impl)
+      return std::nullopt;
+  } else if (cls.kind == "module") {
+    return std::nullopt; // configs name the holder, not the Impl
+  }
+  std::string optionsName = !cls.options.empty() ? cls.options : impl->options;
+  sig.options = optionsName.empty() ? nullptr : find(optionsName);
+  if (!sig.options && cls.kind == "options")
+    sig.options = &cls;
+  sig.takesParameters = cls.kind == "optimizer";
+
+  // Positional arguments: the component's own constructor that does not
+  // take the options object (LinearImpl(in, out)); else the options'.
+  const Constructor *direct = nullptr;
+  for (const Constructor &ctor : impl->constructors) {
+    bool takesOptions = ctor.params.size() == 1 && isOptionsParam(ctor.params[0], sig.options);
+    if (!takesOptions && (!direct || ctor.params.size() > direct->params.size()))
+      direct = &ctor;
+  }
+  const Constructor *optionsCtor = sig.options ? widest(*sig.options) : nullptr;
+  if (sig.takesParameters) {
+    // Optimizer(params, options): in a config, the parameters come first
+    // and the options' constructor arguments (lr) follow, as in Python.
+    for (const Constructor &ctor : impl->constructors)
+      if (!ctor.params.empty() && ctor.params[0].category == "tensor_list") {
+        sig.positional.push_back(ctor.params[0]);
+        break;
+      }
+    if (optionsCtor)
+      sig.positional.insert(sig.positional.end(), optionsCtor->params.begin(), optionsCtor->params.end());
+  } else if (direct && (cls.kind != "module_holder" || !direct->params.empty())) {
+    for (const Param &p : direct->params)
+      if (!isOptionsParam(p, sig.options))
+        sig.positional.push_back(p);
+  } else if (optionsCtor) {
+    sig.positional = optionsCtor->params;
+  }
+  // Keywords: constructor parameters and TORCH_ARG options.
+  auto addKeyword = [&](const Param &p) {
+    for (const Param &k : sig.keywords)
+      if (k.name == p.name)
+        return;
+    sig.keywords.push_back(p);
+  };
+  for (const Param &p : sig.positional)
+    addKeyword(p);
+  if (sig.options) {
+    if (optionsCtor)
+      for (const Param &p : optionsCtor->params)
+        addKeyword(p);
+    for (const Param &a : sig.options->args)
+      addKeyword(a);
+  }
+  if (sig.options != &cls)
+    for (const Param &a : cls.args)
+      addKeyword(a);
+  for (const Param &p : sig.positional)
+    if (!p.defaultText)
+      sig.required.push_back(p.name);
+  return sig;
+}
+
+std::vector<std::string> defaultManifestPaths() {
+  std::vector<std::string> paths;
+  if (const char *env = std::getenv("FGCC_MANIFEST_DIR")) {
+    paths.push_back(std::string(env) + "/torch.json");
+    return paths;
+  }
+  std::string bin = executableDir();
+  for (const std::string &dir : {bin + "/../share/fgcc/manifest"}) {
+    std::string p = pypath::normpath(dir + "/torch.json");
+    if (isFile(p))
+      paths.push_back(p);
+  }
+  return paths;
+}
+
+} // namespace fgcc::resolve

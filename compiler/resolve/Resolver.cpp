@@ -1,0 +1,144 @@
+//===- Resolver.cpp - Phase "resolve": callable specs -> components -------===//
+#include "resolve/Resolver.h"
+
+#include <set>
+#include <unordered_set>
+
+namespace fgcc::resolve {
+
+namespace {
+
+/// The reference's built-ins (spec section 8.5) and the Python built-ins a
+/// generated program can express.
+const std::set<std::string> kBuiltins = {
+    "getitem", "getattr", "call",  "len",   "named_list", "named_dict", "named_tuple", "items", "keys",
+    "values",  "list",    "dict",  "tuple", "str",        "int",        "float",       "bool",  "pow",
+    "min",     "max",     "sum",   "range", "abs",        "round",      "sorted",      "reversed", "zip",
+    "enumerate", "print"};
+
+std::string replaceAll(std::string s, const std::string &from, const std::string &to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+class Resolver {
+public:
+  Resolver(const Manifest &m, const yaml::PpLocator &where, DiagnosticEngine &diags, TypedGraph &out)
+      : manifest_(m), where_(where), diags_(diags), out_(out) {}
+
+  void visit(const graph::Node *n) {
+    if (!n || !seen_.insert(n).second)
+      return;
+    switch (n->kind) {
+    case graph::Kind::Callable:
+      resolveCall(n);
+      if (n->callKind == graph::CallKind::Meta)
+        return; // a meta function receives its arguments unevaluated
+      for (const graph::Node *a : n->args)
+        visit(a);
+      for (const graph::KeywordArg &k : n->kwargs)
+        visit(k.value);
+      visit(n->latentArgs);
+      visit(n->submoduleSearchpath);
+      break;
+    case graph::Kind::Var:
+      recordVar(n);
+      visit(n->defaultValue);
+      break;
+    default:
+      for (const graph::Node *c : n->items)
+        visit(c);
+      for (const auto &e : n->entries)
+        visit(e.second);
+      break;
+    }
+  }
+
+private:
+  void resolveCall(const graph::Node *n) {
+    Resolution r;
+    if (n->callKind == graph::CallKind::Meta) {
+      r.target = Target::Meta;
+      r.cppName = n->spec;
+    } else if (n->spec.find(':') == std::string::npos && kBuiltins.count(n->spec)) {
+      r.target = Target::Builtin;
+      r.cppName = n->spec;
+    } else if (const ClassInfo *c = manifest_.find(cppNameOf(n->spec))) {
+      r.target = Target::Component;
+      r.cppName = c->name;
+      r.component = c;
+      r.signature = manifest_.signature(*c);
+      if (!r.signature)
+        report(n, "'" + n->spec + "' names " + c->kind + " " + c->name + ", which a config cannot call" +
+                      (c->kind == "module" ? " (name the module holder instead)" : ""));
+    } else {
+      reportUnknown(n);
+    }
+    out_.calls[n] = std::move(r);
+  }
+
+  void reportUnknown(const graph::Node *n) {
+    if (n->spec.find(':') == std::string::npos && n->spec.find("::") == std::string::npos &&
+        n->spec.find('.') == std::string::npos) {
+      report(n, "Built-in callable " + n->spec + " was not found");
+      return;
+    }
+    std::vector<std::string> candidates;
+    for (const std::string &name : manifest_.componentNames())
+      candidates.push_back(n->spec.find("::") != std::string::npos ? name : configNameOf(name));
+    std::string best = closestName(n->spec, candidates);
+    report(n, "unknown component '" + n->spec + "'" + (best.empty() ? "" : "; did you mean '" + best + "'?"));
+  }
+
+  void recordVar(const graph::Node *n) {
+    for (ProgramVar &v : out_.vars) {
+      if (v.name != n->str)
+        continue;
+      if (!v.defaultValue && n->hasDefault)
+        v.defaultValue = n->defaultValue;
+      return;
+    }
+    out_.vars.push_back({n->str, n->hasDefault ? n->defaultValue : nullptr, n});
+  }
+
+  void report(const graph::Node *n, const std::string &message) { diags_.report(where_.error(n->mark, message)); }
+
+  const Manifest &manifest_;
+  const yaml::PpLocator &where_;
+  DiagnosticEngine &diags_;
+  TypedGraph &out_;
+  std::unordered_set<const graph::Node *> seen_;
+};
+
+} // namespace
+
+std::string cppNameOf(const std::string &spec) {
+  if (spec.find("::") != std::string::npos)
+    return spec;
+  size_t colon = spec.find(':');
+  if (colon == std::string::npos) // a dotted built-in such as torch.nn.SiLU
+    return replaceAll(spec, ".", "::");
+  std::string module = spec.substr(0, colon), symbol = spec.substr(colon + 1);
+  if (module.empty() || module[0] == '.' || spec.find(':', colon + 1) != std::string::npos)
+    return "";
+  return replaceAll(module, ".", "::") + "::" + replaceAll(symbol, ".", "::");
+}
+
+std::string configNameOf(const std::string &cppName) {
+  size_t last = cppName.rfind("::");
+  if (last == std::string::npos)
+    return cppName;
+  return replaceAll(cppName.substr(0, last), "::", ".") + ":" + cppName.substr(last + 2);
+}
+
+TypedGraph resolveGraph(const graph::Graph &graph, const Manifest &manifest, const yaml::PpLocator &where,
+                        DiagnosticEngine &diags) {
+  TypedGraph out;
+  out.graph = &graph;
+  Resolver resolver(manifest, where, diags, out);
+  resolver.visit(graph.root);
+  return out;
+}
+
+} // namespace fgcc::resolve
