@@ -20,6 +20,7 @@ struct GlobalOptions {
   std::string graphFormat = "yaml"; ///< graph --format
   std::string compat;               ///< graph --compat=forgather
   std::vector<std::string> headers; ///< -H: user component headers to scan
+  bool verify = false;              ///< check --verify: compare with expected-error annotations
   std::string outputFile; ///< -o for text commands
 };
 
@@ -27,6 +28,7 @@ int runPp(GlobalOptions &opts, std::ostream &out);
 int runGraph(GlobalOptions &opts, const std::string &format, bool compat, std::ostream &out);
 int runTargets(GlobalOptions &opts, std::ostream &out);
 int runCheck(GlobalOptions &opts, std::ostream &out);
+int runDocComponents(GlobalOptions &opts, std::ostream &out);
 int runEmit(GlobalOptions &opts, std::ostream &out);
 int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recursive, std::ostream &out);
 int runTlist(GlobalOptions &opts, const std::string &format, std::ostream &out);

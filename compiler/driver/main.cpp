@@ -85,6 +85,8 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
     return runTargets(opts, out);
   if (app.got_subcommand("check"))
     return runCheck(opts, out);
+  if (app.got_subcommand("doc"))
+    return runDocComponents(opts, out);
   if (app.got_subcommand("ls"))
     return runLs(opts, lsDirs, lsRecursive, out);
   if (app.got_subcommand("tlist"))
@@ -136,8 +138,14 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"forgather"}));
   CLI::App *checkCmd = app.add_subcommand("check", "Check the config against the component manifest");
   checkCmd->add_option("config", opts.request.path, "Config file path");
+  checkCmd->add_flag("--verify", opts.verify,
+                     "Compare the diagnostics with `## expected-error[@+N] {{text}}` annotations in the templates");
   app.add_option("-H,--header", opts.headers, "Scan a C++ header for components (repeatable)")
       ->allow_extra_args(false);
+  std::string docTopic;
+  CLI::App *docCmd = app.add_subcommand("doc", "Write generated documentation (components)");
+  docCmd->add_option("topic", docTopic, "components")->required()->check(CLI::IsMember({"components"}));
+  docCmd->add_option("-o,--output", opts.outputFile, "Write to this file instead of standard output");
   CLI::App *targetsCmd = app.add_subcommand("targets", "List the config's targets");
   targetsCmd->add_option("config", opts.request.path, "Config file path");
   std::vector<std::string> lsDirs;
