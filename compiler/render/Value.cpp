@@ -16,7 +16,7 @@ namespace fgcc::render {
 Value Value::undefined(std::string message, std::function<std::string()> suggest) {
   Value v;
   v.kind_ = Kind::Undefined;
-  v.str_ = std::make_shared<StrData>(StrData{std::move(message), nullptr, std::move(suggest)});
+  v.ptr_ = std::make_shared<StrData>(StrData{std::move(message), nullptr, std::move(suggest)});
   return v;
 }
 
@@ -46,15 +46,16 @@ Value Value::str(std::string s) { return str(std::move(s), nullptr); }
 Value Value::str(std::string s, std::shared_ptr<const OriginMarks> marks) {
   Value v;
   v.kind_ = Kind::Str;
-  v.str_ = std::make_shared<StrData>(StrData{std::move(s), std::move(marks), nullptr});
+  v.ptr_ = std::make_shared<StrData>(StrData{std::move(s), std::move(marks), nullptr});
   return v;
 }
 
 Value Value::list(List items) {
   Value v;
   v.kind_ = Kind::List;
-  v.list_ = std::make_shared<List>(std::move(items));
-  ContainerRegistry::track(v.list_);
+  auto list = std::make_shared<List>(std::move(items));
+  ContainerRegistry::track(list);
+  v.ptr_ = std::move(list);
   return v;
 }
 
@@ -67,41 +68,31 @@ Value Value::tuple(List items) {
 Value Value::dict(std::shared_ptr<Dict> d) {
   Value v;
   v.kind_ = Kind::Dict;
-  v.dict_ = d ? std::move(d) : std::make_shared<Dict>();
-  ContainerRegistry::track(v.dict_);
+  if (!d)
+    d = std::make_shared<Dict>();
+  ContainerRegistry::track(d);
+  v.ptr_ = std::move(d);
   return v;
 }
 
 Value Value::ns(std::shared_ptr<Namespace> n) {
   Value v;
   v.kind_ = Kind::Namespace;
-  v.ns_ = n ? std::move(n) : std::make_shared<Namespace>();
-  ContainerRegistry::track(v.ns_);
+  if (!n)
+    n = std::make_shared<Namespace>();
+  ContainerRegistry::track(n);
+  v.ptr_ = std::move(n);
   return v;
 }
 
 Value Value::callable(std::shared_ptr<Callable> c) {
   Value v;
   v.kind_ = Kind::Callable;
-  v.callable_ = std::move(c);
+  v.ptr_ = std::move(c);
   return v;
 }
 
-const void *Value::identity() const {
-  switch (kind_) {
-  case Kind::List:
-  case Kind::Tuple:
-    return list_.get();
-  case Kind::Dict:
-    return dict_.get();
-  case Kind::Namespace:
-    return ns_.get();
-  case Kind::Callable:
-    return callable_.get();
-  default:
-    return str_.get();
-  }
-}
+const void *Value::identity() const { return ptr_.get(); }
 
 std::string Value::typeName() const {
   switch (kind_) {
@@ -126,7 +117,7 @@ std::string Value::typeName() const {
   case Kind::Namespace:
     return "jinja2.utils.Namespace";
   case Kind::Callable:
-    return callable_->isMacro() ? "Macro" : "function";
+    return asCallable().isMacro() ? "Macro" : "function";
   }
   return "object";
 }

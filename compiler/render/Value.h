@@ -110,20 +110,20 @@ public:
   bool asBool() const { return b_; }
   int64_t asInt() const { return kind_ == Kind::Bool ? (b_ ? 1 : 0) : i_; }
   double asFloat() const { return kind_ == Kind::Float ? d_ : static_cast<double>(asInt()); }
-  const std::string &asStr() const { return str_->text; }
-  const std::shared_ptr<const OriginMarks> &strMarks() const { return str_->marks; }
+  const std::string &asStr() const { return strData().text; }
+  const std::shared_ptr<const OriginMarks> &strMarks() const { return strData().marks; }
   /// The message of an undefined value (`'x' is undefined`).
-  const std::string &undefinedMessage() const { return str_->text; }
+  const std::string &undefinedMessage() const { return strData().text; }
   /// The closest existing name, or empty.
-  std::string undefinedSuggestion() const { return str_->suggest ? str_->suggest() : std::string(); }
-  List &asList() const { return *list_; }
-  Dict &asDict() const { return *dict_; }
-  Namespace &asNamespace() const { return *ns_; }
-  Callable &asCallable() const { return *callable_; }
+  std::string undefinedSuggestion() const { return strData().suggest ? strData().suggest() : std::string(); }
+  List &asList() const { return *static_cast<List *>(ptr_.get()); }
+  Dict &asDict() const { return *static_cast<Dict *>(ptr_.get()); }
+  Namespace &asNamespace() const { return *static_cast<Namespace *>(ptr_.get()); }
+  Callable &asCallable() const { return *static_cast<Callable *>(ptr_.get()); }
   /// Non-owning handles, for closures that must not keep a value alive
   /// (an undefined value stored inside the namespace it came from).
-  std::weak_ptr<Namespace> weakNamespace() const { return ns_; }
-  std::weak_ptr<Dict> weakDict() const { return dict_; }
+  std::weak_ptr<Namespace> weakNamespace() const { return std::static_pointer_cast<Namespace>(ptr_); }
+  std::weak_ptr<Dict> weakDict() const { return std::static_pointer_cast<Dict>(ptr_); }
   const void *identity() const;
 
   /// Python type name for messages: 'str', 'int', 'dict', ...
@@ -136,11 +136,12 @@ private:
     int64_t i_;
     double d_;
   };
-  std::shared_ptr<const StrData> str_;
-  std::shared_ptr<List> list_;
-  std::shared_ptr<Dict> dict_;
-  std::shared_ptr<Namespace> ns_;
-  std::shared_ptr<Callable> callable_;
+  const StrData &strData() const { return *static_cast<const StrData *>(ptr_.get()); }
+
+  /// The heap part: StrData (str, undefined), List (list, tuple), Dict,
+  /// Namespace or Callable, as the kind says. One pointer keeps values small
+  /// and copies cheap.
+  std::shared_ptr<void> ptr_;
 };
 
 /// Collects the containers created while it is active, so that a render can
