@@ -23,6 +23,13 @@ config.environment["XDG_CONFIG_HOME"] = "/nonexistent-fgcc-test-config"
 fgcc = os.environ.get("FGCC")
 if not fgcc:
     fgcc = os.path.join(config.test_source_root, "..", "build", "bin", "fgcc")
+# The component scanner and the LibTorch manifest it writes at build time live
+# in the same build tree as fgcc. %fgcc-scan comes before %fgcc, of which it
+# is an extension.
+fgcc_bindir = os.path.dirname(os.path.abspath(fgcc))
+config.substitutions.append(("%fgcc-scan", os.path.join(fgcc_bindir, "fgcc-scan")))
+config.substitutions.append(("%torch_manifest", os.path.normpath(
+    os.path.join(fgcc_bindir, "..", "share", "fgcc", "manifest", "torch.json"))))
 config.substitutions.append(("%fgcc", os.path.abspath(fgcc)))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%srcroot", os.path.abspath(os.path.join(config.test_source_root, ".."))))

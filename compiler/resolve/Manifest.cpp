@@ -140,8 +140,8 @@ std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
     sig.options = &cls;
   sig.takesParameters = cls.kind == "optimizer";
 
-  // Positional arguments: the component's own constructor that does not
-  // take the options object (LinearImpl(in, out)); else the options'.
+  // The component's own constructor that does not take the options object
+  // (for components without an options class).
   const Constructor *direct = nullptr;
   for (const Constructor &ctor : impl->constructors) {
     bool takesOptions = ctor.params.size() == 1 && isOptionsParam(ctor.params[0], sig.options);
@@ -159,12 +159,15 @@ std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
       }
     if (optionsCtor)
       sig.positional.insert(sig.positional.end(), optionsCtor->params.begin(), optionsCtor->params.end());
-  } else if (direct && (cls.kind != "module_holder" || !direct->params.empty())) {
+  } else if (optionsCtor) {
+    // Positional arguments bind to the options' constructor, whose names
+    // are also the keywords (`Conv2d(3, 8, 3)` = in_channels, out_channels,
+    // kernel_size); the Impl's shortcut constructor may name them otherwise.
+    sig.positional = optionsCtor->params;
+  } else if (direct) {
     for (const Param &p : direct->params)
       if (!isOptionsParam(p, sig.options))
         sig.positional.push_back(p);
-  } else if (optionsCtor) {
-    sig.positional = optionsCtor->params;
   }
   // Keywords: constructor parameters and TORCH_ARG options.
   auto addKeyword = [&](const Param &p) {

@@ -6,7 +6,7 @@
 // written afterwards, so that no exception from the JSON library can cross
 // an LLVM frame (Debian's LLVM is built without exception support).
 //
-// The schema is documented in docs/ and consumed by compiler/resolve.
+// The format is documented in manifest/README.md; compiler/resolve reads it.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
