@@ -2,7 +2,6 @@
 #include "check/Checker.h"
 
 #include <algorithm>
-#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -114,7 +113,6 @@ public:
     for (const auto &[node, resolution] : orderedCalls())
       if (resolution->target == resolve::Target::Component && resolution->signature)
         checkCall(*node, *resolution->signature);
-    findCycles();
   }
 
 private:
@@ -176,37 +174,6 @@ private:
     std::string why;
     if (!valueFits(*v, param, why))
       report(value.mark, "wrong type for argument '" + param.name + "' of " + who + ": " + why);
-  }
-
-  /// Var defaults and latent_args can point back at an enclosing node; the
-  /// reference would recurse forever materialising it.
-  void findCycles() {
-    std::unordered_map<const Node *, int> state; // 1 = on the stack, 2 = done
-    std::vector<const Node *> stack;
-    std::function<void(const Node *)> dfs = [&](const Node *n) {
-      if (!n)
-        return;
-      int &s = state[n];
-      if (s == 2)
-        return;
-      if (s == 1) {
-        report(n->mark, "reference cycle: this node is reachable from itself through a var default or latent_args");
-        return;
-      }
-      s = 1;
-      for (const Node *c : n->items)
-        dfs(c);
-      for (const auto &e : n->entries)
-        dfs(e.second);
-      for (const Node *a : n->args)
-        dfs(a);
-      for (const graph::KeywordArg &k : n->kwargs)
-        dfs(k.value);
-      dfs(n->latentArgs);
-      dfs(n->defaultValue);
-      state[n] = 2;
-    };
-    dfs(typed_.graph->root);
   }
 
   const resolve::TypedGraph &typed_;

@@ -5,9 +5,10 @@
 // arguments (with the closest name), missing required arguments, too many
 // positional arguments, values of the wrong type (a string where an integer
 // is needed; an integer where a float is needed is fine; lists for
-// vectors and expanding arrays), arguments given twice, and reference
-// cycles through var defaults and latent_args. Every error of the config is
-// reported, each at the template line that wrote the offending key.
+// vectors and expanding arrays) and arguments given twice. (Reference
+// cycles cannot reach this phase: the graph builder rejects a node that
+// contains an alias of itself.) Every error of the config is reported, each
+// at the template line that wrote the offending key.
 //
 //===----------------------------------------------------------------------===//
 #pragma once

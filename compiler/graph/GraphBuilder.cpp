@@ -94,7 +94,7 @@ public:
     if (Node *done = built_[y->id])
       return done;
     if (inProgress_[y->id])
-      fail(y, "found unconstructable recursive node");
+      fail(y, "found unconstructable recursive node (a reference cycle: the node contains an alias of itself)");
     if (++depth_ > 10000)
       fail(y, "the document is nested too deeply");
     inProgress_[y->id] = 1;

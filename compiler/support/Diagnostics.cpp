@@ -51,27 +51,29 @@ void DiagnosticPrinter::printOne(const Diagnostic &d) {
   os_ << pad << "^\n";
 }
 
-/// Levenshtein distance, with a cut-off to keep long names cheap.
+/// Edit distance counting a swap of two adjacent characters as one edit
+/// (optimal string alignment), with a cut-off to keep long names cheap.
 static size_t editDistance(const std::string &a, const std::string &b, size_t limit) {
   if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > limit)
     return limit + 1;
-  std::vector<size_t> row(b.size() + 1);
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = i;
   for (size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
+    d[0][j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    size_t best = row[0];
+    size_t best = limit + 1;
     for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-      best = std::min(best, row[j]);
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      best = std::min(best, d[i][j]);
     }
     if (best > limit)
       return limit + 1;
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 std::string closestName(const std::string &name, const std::vector<std::string> &candidates) {
