@@ -238,6 +238,8 @@ private:
 
   /// `!!str`, `!!int`, `!!float` and the other core tags.
   Node *constructCore(const YNode *y, const std::string &name) {
+    if (name == "omap" || name == "pairs")
+      return pairsList(y);
     if (name == "seq" || name == "map") {
       YNode copy = *y;
       copy.tag.clear();
@@ -274,12 +276,33 @@ private:
     fail(y, "could not determine a constructor for the tag '" + y->tag + "'");
   }
 
+  /// `!!omap` / `!!pairs`: a sequence of one-pair mappings, loaded as a
+  /// list of (key, value) tuples.
+  Node *pairsList(const YNode *y) {
+    if (y->kind != NodeKind::Sequence)
+      fail(y, "while constructing an ordered map: expected a sequence, but found " + describe(*y).substr(2));
+    Node *list = make(Kind::List, y);
+    for (const YNode *item : y->items) {
+      if (item->kind != NodeKind::Mapping || item->pairs.size() != 1)
+        fail(item, "while constructing an ordered map: expected a mapping of length 1");
+      Node *pair = make(Kind::Tuple, item);
+      pair->items = {build(item->pairs[0].first), build(item->pairs[0].second)};
+      list->items.push_back(pair);
+    }
+    return list;
+  }
+
   /// `!!float` accepts what Python's float() accepts once `_` is removed.
   Node *lenientFloat(const YNode *y) {
     yaml11::ResolvedScalar r = yaml11::resolvePlain(y->value);
     Node *n = make(Kind::Float, y);
     if (r.type == yaml11::ScalarType::Float) {
       n->floatValue = r.floatValue;
+      return n;
+    }
+    if (r.type == yaml11::ScalarType::Int && !r.overflow && y->value.find(':') != std::string::npos) {
+      // `!!float 1:30` is 90.0 (sexagesimal); `!!float 0x10` stays invalid.
+      n->floatValue = static_cast<double>(r.intValue);
       return n;
     }
     std::string text;
@@ -399,7 +422,7 @@ private:
       }
     }
     if (!named)
-      fail(y, "VarNode.__init__() missing 1 required positional argument: 'constructor'");
+      fail(y, "a !var mapping needs a 'name' key (VarNode.__init__() missing 1 required positional argument: 'constructor')");
     return n;
   }
 
@@ -442,7 +465,10 @@ private:
   Node *containerList(Node *n, const YNode *y, TagForm form) {
     n->spec = form == TagForm::Tuple ? "named_tuple" : "named_list";
     if (emptyScalar(y)) {
-      // The reference's empty `!tuple` gives a named_list (section 7.4).
+      // An empty `!list` is named_list([]); the reference's empty `!tuple`
+      // gives a named_list with no arguments (section 7.4).
+      if (form == TagForm::List)
+        n->args.push_back(make(Kind::List, y));
       n->spec = "named_list";
       return n;
     }
@@ -462,11 +488,15 @@ private:
       return n;
     if (y->kind != NodeKind::Mapping)
       fail(y, "dict nodes must be mappings or empty. Found " + describe(*y));
+    std::vector<KeywordArg> keywords;
     for (const auto &[key, value] : constructPairs(y)) {
       if (key->kind != Kind::Str)
         fail(key, "keywords must be strings");
-      n->kwargs.push_back({key->str, value, key});
+      keywords.push_back({key->str, value, key});
     }
+    // `!dict` builds SingletonNode("named_dict", **mapping): the node's own
+    // keywords are captured here too.
+    captureKeywords(n, keywords);
     return n;
   }
 

@@ -4,7 +4,9 @@
 #include "support/PyText.h"
 #include "support/YamlScalar.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -55,10 +57,13 @@ template <typename Fn> void forEachChild(const Node *n, Fn fn) {
 /// top-down walk, then names the explicitly named ones and those referenced
 /// more than once, in order of first visit. Plain containers are walked
 /// once; a later visit re-counts the callables reached through them, which
-/// is what the reference's repeated walks amount to.
+/// is what the reference's repeated walks amount to. Counts saturate at 2
+/// (only "more than once" matters), so an alias bomb stays linear.
 class Namer {
 public:
-  explicit Namer(const Node *root) {
+  /// `withCaptured` also walks latent_args, submodule_searchpath and var
+  /// defaults (the fixed dialect writes them, so their nodes need names).
+  Namer(const Node *root, bool withCaptured) : withCaptured_(withCaptured) {
     if (root)
       visit(root, nullptr);
     size_t next = 0;
@@ -76,44 +81,65 @@ public:
   }
 
 private:
-  void visit(const Node *n, std::vector<const Node *> *sink) {
+  using Reached = std::unordered_map<const Node *, uint8_t>;
+
+  static void add(Reached &into, const Node *c, uint8_t k) {
+    uint8_t &slot = into[c];
+    slot = static_cast<uint8_t>(std::min(2, slot + k));
+  }
+
+  template <typename Fn> void children(const Node *n, Fn fn) {
+    forEachChild(n, fn);
+    if (!withCaptured_)
+      return;
+    for (const Node *extra : {n->latentArgs, n->submoduleSearchpath, n->defaultValue})
+      if (extra)
+        fn(extra);
+  }
+
+  void visit(const Node *n, Reached *sink) {
     if (n->isCallable()) {
       if (sink)
-        sink->push_back(n);
-      if (count_[n]++ > 0)
+        add(*sink, n, 1);
+      uint8_t &c = count_[n];
+      bool first = c == 0;
+      c = static_cast<uint8_t>(std::min(2, c + 1));
+      if (!first)
         return;
       order_.push_back(n);
-      forEachChild(n, [&](const Node *c) { visit(c, nullptr); });
+      children(n, [&](const Node *ch) { visit(ch, nullptr); });
       return;
     }
-    if (!n->isContainer())
+    if (!n->isContainer() && !(withCaptured_ && n->kind == Kind::Var))
       return;
     auto memo = reached_.find(n);
     if (memo != reached_.end()) {
-      for (const Node *c : memo->second) {
-        ++count_[c];
+      for (const auto &[c, k] : memo->second) {
+        count_[c] = static_cast<uint8_t>(std::min(2, count_[c] + k));
         if (sink)
-          sink->push_back(c);
+          add(*sink, c, k);
       }
       return;
     }
-    std::vector<const Node *> reached;
-    forEachChild(n, [&](const Node *c) { visit(c, &reached); });
+    Reached reached;
+    children(n, [&](const Node *ch) { visit(ch, &reached); });
     if (sink)
-      sink->insert(sink->end(), reached.begin(), reached.end());
+      for (const auto &[c, k] : reached)
+        add(*sink, c, k);
     reached_.emplace(n, std::move(reached));
   }
 
-  std::unordered_map<const Node *, size_t> count_;
+  bool withCaptured_;
+  std::unordered_map<const Node *, uint8_t> count_;
   std::vector<const Node *> order_;
-  std::unordered_map<const Node *, std::vector<const Node *>> reached_;
+  std::unordered_map<const Node *, Reached> reached_;
   std::unordered_map<const Node *, std::string> names_;
 };
 
 /// Counts how often each plain container is referenced (fixed dialect:
 /// shared ones get an anchor).
 void countContainers(const Node *n, std::unordered_map<const Node *, size_t> &refs) {
-  if (n->isContainer() && refs[n]++ > 0)
+  if ((n->isContainer() || n->kind == Kind::Var) && refs[n]++ > 0)
     return;
   if (n->isCallable() && refs[n]++ > 0)
     return;
@@ -131,7 +157,7 @@ void countContainers(const Node *n, std::unordered_map<const Node *, size_t> &re
 class YamlEncoder {
 public:
   YamlEncoder(const Graph &g, YamlDialect dialect, EncodeLimits limits)
-      : g_(g), fixed_(dialect == YamlDialect::Fixed), limits_(limits), namer_(g.root) {
+      : g_(g), fixed_(dialect == YamlDialect::Fixed), limits_(limits), namer_(g.root, fixed_) {
     if (fixed_ && g.root)
       countContainers(g.root, refs_);
   }
@@ -150,7 +176,10 @@ public:
     } else {
       out = encode(root, -1);
     }
-    return std::string(py::strip(out));
+    std::string text = py::strip(out);
+    if (fixed_ && text.empty() && root->kind == Kind::Dict)
+      return "{}"; // every key was a dot-key
+    return text;
   }
 
 private:
@@ -167,8 +196,8 @@ private:
     if (!walked.insert(n).second)
       return;
     forEachChild(n, [&](const Node *c) { defineBottomUp(c, walked, out); });
-    if (fixed_ && n->isCallable()) {
-      for (const Node *captured : {n->submoduleSearchpath, n->latentArgs})
+    if (fixed_) {
+      for (const Node *captured : {n->submoduleSearchpath, n->latentArgs, n->defaultValue})
         if (captured)
           defineBottomUp(captured, walked, out);
     }
@@ -191,13 +220,19 @@ private:
     case Kind::Str:
       return string(n->str, level + 1);
     case Kind::List:
+      // The reference writes an empty container as nothing (read back as
+      // null); the fixed dialect writes `[]` / `{}`.
+      if (fixed_ && n->items.empty())
+        return shared(n, level, [] { return std::string("[]"); });
       return shared(n, level, [&] { return list(n->items, level + 1); });
     case Kind::Tuple:
       return shared(n, level, [&] { return "!tuple" + list(n->items, level + 1); });
     case Kind::Dict:
+      if (fixed_ && n->entries.empty())
+        return shared(n, level, [] { return std::string("{}"); });
       return shared(n, level, [&] { return dict(n->entries, level + 1); });
     case Kind::Var:
-      return var(n, level + 1);
+      return shared(n, level, [&] { return var(n, level + 1); });
     case Kind::Callable:
       return encodeCallable(n, level);
     case Kind::Unsupported:
@@ -215,6 +250,9 @@ private:
     if (it != containerAnchors_.end())
       return "*" + it->second;
     std::string anchor = "shared" + std::to_string(containerAnchors_.size() + 1) + "_";
+    for (int k = 2; usedAnchors_.count(anchor); ++k)
+      anchor = "shared" + std::to_string(containerAnchors_.size() + 1) + "_" + std::to_string(k);
+    usedAnchors_.insert(anchor);
     containerAnchors_.emplace(n, anchor);
     return "&" + anchor + " " + body();
   }
@@ -257,6 +295,11 @@ private:
   }
 
   std::string string(const std::string &s, int level) {
+    // NEL and the Unicode line separators are line breaks to a YAML reader.
+    bool breaks = s.find("\xc2\x85") != std::string::npos || s.find("\xe2\x80\xa8") != std::string::npos ||
+                  s.find("\xe2\x80\xa9") != std::string::npos;
+    if (fixed_ && breaks)
+      return "\"" + escapeDouble(s) + "\"";
     if (s.find('\n') == std::string::npos)
       return fixed_ ? yaml11::strToYaml(s, yaml11::ScalarContext{1, false}) : py::strRepr(s);
     // Multi-line: the fixed dialect writes one double-quoted line that reads
@@ -314,9 +357,19 @@ private:
 
   /// A YAML double-quoted scalar body: escapes for quotes, backslashes and
   /// control characters.
-  static std::string escapeDouble(const std::string &s) {
+  static std::string escapeDouble(const std::string &in) {
+    std::string s = in;
+    for (auto [from, to] : {std::pair<const char *, const char *>{"\xc2\x85", "\x01N"}, {"\xe2\x80\xa8", "\x01L"},
+                            {"\xe2\x80\xa9", "\x01P"}})
+      for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at))
+        s.replace(at, std::strlen(from), to);
     std::string out;
-    for (char c : s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+      char c = s[i];
+      if (c == '\x01' && i + 1 < s.size() && std::strchr("NLP", s[i + 1])) { // YAML's \N \L \P
+        out += std::string("\\") + s[++i];
+        continue;
+      }
       unsigned char u = static_cast<unsigned char>(c);
       if (c == '\n')
         out += "\\n";
@@ -342,14 +395,13 @@ private:
       switch (n->form) {
       case TagForm::List:
       case TagForm::DList:
-        if (n->spec == "named_list")
-          return "!list" + nameSuffix(n, true);
-        break;
       case TagForm::Tuple:
         if (n->spec == "named_tuple")
           return "!tuple" + nameSuffix(n, true);
+        // An empty `!dlist` (and the reference's empty `!tuple`) call
+        // named_list with no argument; an empty `!list` passes [].
         if (n->spec == "named_list")
-          return "!list" + nameSuffix(n, true);
+          return (n->args.empty() ? "!dlist" : "!list") + nameSuffix(n, true);
         break;
       case TagForm::Dict:
         return "!dict" + nameSuffix(n, true);
@@ -376,19 +428,44 @@ private:
            (n->spec == "named_list" || n->spec == "named_tuple" || n->spec == "named_dict");
   }
 
+  /// The anchor of a named node: the name itself in the reference; in the
+  /// fixed dialect, reduced to the characters YAML readers accept in anchors
+  /// (the tag's `@name` keeps the real name).
+  std::string anchorOf(const Node *n, const std::string &name) {
+    if (!fixed_)
+      return name;
+    auto it = anchors_.find(n);
+    if (it != anchors_.end())
+      return it->second;
+    std::string a;
+    for (char c : name)
+      a += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+    std::string unique = a;
+    for (int k = 2; usedAnchors_.count(unique); ++k)
+      unique = a + "_" + std::to_string(k);
+    usedAnchors_.insert(unique);
+    return anchors_[n] = unique;
+  }
+
   std::string encodeCallable(const Node *n, int level) {
     const std::string *name = namer_.name(n);
     if (name && defined_.count(n))
-      return "*" + *name;
+      return "*" + anchorOf(n, *name);
     std::string out;
     if (name) {
-      out = "&" + *name + " ";
+      out = "&" + anchorOf(n, *name) + " ";
       defined_.insert(n);
     }
     out += tagOf(n);
     if (isContainerTag(n)) {
-      if (n->spec == "named_dict")
-        out += keywords(n->kwargs, level + 1);
+      if (n->spec == "named_dict") {
+        std::vector<KeywordArg> kwargs = n->kwargs;
+        for (auto [name, value] : {std::pair<const char *, Node *>{"submodule_searchpath", n->submoduleSearchpath},
+                                   {"latent_args", n->latentArgs}})
+          if (value)
+            kwargs.push_back({name, value});
+        out += keywords(kwargs, level + 1);
+      }
       else if (!n->args.empty() && (n->args[0]->kind == Kind::List || n->args[0]->kind == Kind::Tuple))
         out += list(n->args[0]->items, level + 1);
       return out;
@@ -422,7 +499,7 @@ private:
     } else if (args) {
       out += list(n->args, level + 1);
     } else if (kws) {
-      bool ambiguous = fixed_ && kwargs.size() <= 2 && [&] {
+      bool ambiguous = fixed_ && [&] {
         for (const KeywordArg &k : kwargs)
           if (k.name == "args" || k.name == "kwargs" || (k.name.rfind("arg", 0) == 0 && k.name.size() > 3 &&
                                                           k.name.find_first_not_of("0123456789", 3) == std::string::npos))
@@ -444,6 +521,8 @@ private:
   std::unordered_set<const Node *> defined_;
   std::unordered_map<const Node *, size_t> refs_;
   std::unordered_map<const Node *, std::string> containerAnchors_;
+  std::unordered_map<const Node *, std::string> anchors_;
+  std::unordered_set<std::string> usedAnchors_;
 };
 
 } // namespace

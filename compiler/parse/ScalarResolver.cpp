@@ -63,11 +63,12 @@ bool isFloat(std::string_view s) {
     return true;
   if (sign == 0 && oneOf(s, {".nan", ".NaN", ".NAN"}))
     return true;
-  // \.[0-9_]+(?:[eE][-+][0-9]+)?  (no sign)
+  // \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?  (no sign; PyYAML 6.0's form)
   if (sign == 0 && !s.empty() && s[0] == '.') {
     size_t i = 1;
-    if (run(s, i, digitOrUnderscore) == 0)
+    if (i >= s.size() || !isDigit(s[i]))
       return false;
+    run(s, i, digitOrUnderscore);
     return optionalExponent(s, i) && i == s.size();
   }
   size_t i = sign;

@@ -1,7 +1,11 @@
 //===- YamlDocument.cpp - Phase "parse": pp text -> YAML tree with marks --===//
 #include "parse/YamlDocument.h"
 
+#include "support/PyText.h"
+
+#include <cstdio>
 #include <map>
+#include <yaml-cpp/depthguard.h>
 #include <sstream>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -192,7 +196,36 @@ std::string aliasAt(std::string_view text, Mark m) {
 
 } // namespace
 
+/// PyYAML's reader refuses characters outside its printable set before
+/// parsing anything (`unacceptable character #x0000: special characters are
+/// not allowed`).
+void checkPrintable(std::string_view text, const PpLocator &where) {
+  Mark m;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t begin = pos;
+    if (auto bad = py::findInvalidUtf8(text.substr(pos, 4)); bad && *bad == 0)
+      throw FatalError(where.error(m, "invalid UTF-8 in the rendered config"));
+    char32_t c = py::decodeUtf8(text, pos);
+    bool printable = c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x20 && c <= 0x7E) || c == 0x85 ||
+                     (c >= 0xA0 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+    if (!printable) {
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "%04x", static_cast<unsigned>(c));
+      throw FatalError(where.error(m, std::string("unacceptable character #x") + hex +
+                                          ": special characters are not allowed"));
+    }
+    if (c == '\n') {
+      ++m.line;
+      m.col = 1;
+    } else {
+      m.col += 1;
+    }
+    (void)begin;
+  }
+}
+
 std::unique_ptr<Document> parseDocument(std::string_view ppText, const PpLocator &where, ParseLimits limits) {
+  checkPrintable(ppText, where);
   auto doc = std::make_unique<Document>();
   std::istringstream in{std::string(ppText)};
   try {
@@ -206,6 +239,9 @@ std::unique_ptr<Document> parseDocument(std::string_view ppText, const PpLocator
         throw FatalError(where.error(rest.root() ? rest.root()->mark : Mark{},
                                      "expected a single document in the stream; but found another document"));
     }
+  } catch (const YAML::DeepRecursion &e) {
+    throw FatalError(where.error(toMark(e.mark), "the document is nested deeper than " + std::to_string(e.depth()) +
+                                                     " levels"));
   } catch (const YAML::Exception &e) {
     Mark m = toMark(e.mark);
     std::string msg = e.msg;
