@@ -16,6 +16,12 @@ const std::set<std::string> kBuiltins = {
     "min",     "max",     "sum",   "range", "abs",        "round",      "sorted",      "reversed", "zip",
     "enumerate", "print"};
 
+/// LibTorch factory functions a config may call (`!singleton:torch:randn
+/// [2, 2]`); functions are not classes, so the manifest does not list them.
+const std::set<std::string> kTorchFunctions = {"torch::randn", "torch::rand",   "torch::zeros",  "torch::ones",
+                                               "torch::full",  "torch::arange", "torch::tensor", "torch::manual_seed",
+                                               "torch::linspace", "torch::eye"};
+
 std::string replaceAll(std::string s, const std::string &from, const std::string &to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
     s.replace(at, from.size(), to);
@@ -64,6 +70,9 @@ private:
     } else if (n->spec.find(':') == std::string::npos && kBuiltins.count(n->spec)) {
       r.target = Target::Builtin;
       r.cppName = n->spec;
+    } else if (kTorchFunctions.count(cppNameOf(n->spec))) {
+      r.target = Target::Builtin;
+      r.cppName = cppNameOf(n->spec);
     } else if (const ClassInfo *c = manifest_.find(cppNameOf(n->spec))) {
       r.target = Target::Component;
       r.cppName = c->name;
