@@ -7,6 +7,7 @@
 // optimizer, nested keyword arguments) through several templates.
 //
 //===----------------------------------------------------------------------===//
+#include "BenchUtil.h"
 #include "check/Checker.h"
 #include "driver/Session.h"
 
@@ -25,10 +26,6 @@ namespace fs = std::filesystem;
 using namespace fgcc;
 
 namespace {
-
-double msSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
 
 /// A config in the shape of a real experiment: a base with blocks, a child
 /// overriding some, 24 layers of LibTorch modules and an optimizer.
@@ -58,21 +55,18 @@ double checkOnce(const ConfigRequest &req, const resolve::Manifest &manifest, si
   resolve::TypedGraph typed = resolve::resolveGraph(*cg.graph, manifest, *cg.where, diags);
   check::checkTypedGraph(typed, *cg.where, diags);
   errors = diags.errorCount();
-  return msSince(start);
+  return bench::msSince(start);
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
-  int reps = 30;
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--reps" && i + 1 < argc)
-      reps = std::max(1, std::atoi(argv[++i]));
+  int reps = bench::repsArgument(argc, argv, 30);
   auto loadStart = std::chrono::steady_clock::now();
   resolve::Manifest manifest;
   for (const std::string &p : resolve::defaultManifestPaths())
     manifest.load(p);
-  double loadMs = msSince(loadStart);
+  double loadMs = bench::msSince(loadStart);
 
   std::vector<std::pair<std::string, ConfigRequest>> configs;
   fs::path root(FGCC_SOURCE_DIR);
@@ -89,13 +83,10 @@ int main(int argc, char **argv) {
 
   std::printf("| config | errors | median ms | min ms |\n|---|---:|---:|---:|\n");
   std::printf("| (manifest load, %zu classes) | | %.3f | |\n", manifest.classes().size(), loadMs);
-  for (auto &[name, req] : configs) {
-    std::vector<double> ms;
+  for (const auto &config : configs) {
     size_t errors = 0;
-    for (int i = 0; i < reps; ++i)
-      ms.push_back(checkOnce(req, manifest, errors));
-    std::sort(ms.begin(), ms.end());
-    std::printf("| %s | %zu | %.3f | %.3f |\n", name.c_str(), errors, ms[ms.size() / 2], ms.front());
+    bench::Timing t = bench::repeat(reps, [&] { return checkOnce(config.second, manifest, errors); });
+    std::printf("| %s | %zu | %.3f | %.3f |\n", config.first.c_str(), errors, t.medianMs, t.minMs);
   }
   fs::remove_all(tmp);
   return 0;

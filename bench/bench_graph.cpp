@@ -8,6 +8,7 @@
 // the timing. Reports the median and minimum of `--reps` runs.
 //
 //===----------------------------------------------------------------------===//
+#include "BenchUtil.h"
 #include "driver/Session.h"
 #include "graph/Graph.h"
 #include "parse/YamlDocument.h"
@@ -51,8 +52,7 @@ struct Row {
 
 Row timeGraph(const std::string &name, const std::string &text, const render::LineMap *map, int reps) {
   Row row{name, text.size(), 0, 0, 0};
-  std::vector<double> ms;
-  for (int i = 0; i < reps; ++i) {
+  bench::Timing t = bench::repeat(reps, [&] {
     SourceManager sources;
     const SourceFile *pp = sources.add("<rendered config>", text);
     yaml::PpLocator where(pp, map);
@@ -60,23 +60,19 @@ Row timeGraph(const std::string &name, const std::string &text, const render::Li
     auto doc = yaml::parseDocument(text, where);
     auto g = graph::buildGraph(*doc, where);
     graph::checkGraph(*g, where);
-    auto end = std::chrono::steady_clock::now();
-    ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    double ms = bench::msSince(start);
     row.nodes = g->size();
-  }
-  std::sort(ms.begin(), ms.end());
-  row.medianMs = ms[ms.size() / 2];
-  row.minMs = ms.front();
+    return ms;
+  });
+  row.medianMs = t.medianMs;
+  row.minMs = t.minMs;
   return row;
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
-  int reps = 30;
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--reps" && i + 1 < argc)
-      reps = std::max(1, std::atoi(argv[++i]));
+  int reps = bench::repsArgument(argc, argv, 30);
   fs::path root(FGCC_SOURCE_DIR);
   std::vector<Row> rows;
   for (const auto &entry : fs::recursive_directory_iterator(root / "examples")) {

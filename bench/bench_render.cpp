@@ -9,6 +9,7 @@
 // fgcc does per config; the table shows the median and the minimum.
 //
 //===----------------------------------------------------------------------===//
+#include "BenchUtil.h"
 #include "driver/Session.h"
 
 #include <algorithm>
@@ -102,31 +103,26 @@ struct Row {
 };
 
 Row time(const std::string &name, const std::function<RenderedConfig(SourceManager &)> &render, int reps) {
-  std::vector<double> ms;
   Row row{name, 0, 0, 0, 0};
-  for (int i = 0; i < reps; ++i) {
+  bench::Timing t = bench::repeat(reps, [&] {
     SourceManager sources;
     auto start = std::chrono::steady_clock::now();
     RenderedConfig rc = render(sources);
-    auto end = std::chrono::steady_clock::now();
-    ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    double ms = bench::msSince(start);
     row.templates = rc.loaded.size();
     row.bytes = rc.result.text.size();
-  }
-  std::sort(ms.begin(), ms.end());
-  row.medianMs = ms[ms.size() / 2];
-  row.minMs = ms.front();
+    return ms;
+  });
+  row.medianMs = t.medianMs;
+  row.minMs = t.minMs;
   return row;
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
-  int reps = 30;
+  int reps = bench::repsArgument(argc, argv, 30);
   fs::path root = fs::path(FGCC_SOURCE_DIR);
-  for (int i = 1; i < argc; ++i)
-    if (std::string(argv[i]) == "--reps" && i + 1 < argc)
-      reps = std::max(1, std::atoi(argv[++i]));
   std::vector<Row> rows;
   auto byPath = [](const fs::path &p) {
     return [p](SourceManager &sources) {

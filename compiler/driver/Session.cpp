@@ -23,16 +23,6 @@ bool isDir(const std::string &p) {
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/// The directory holding the running executable.
-std::string executableDir() {
-  char buf[4096];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0)
-    return ".";
-  buf[n] = 0;
-  return pypath::dirname(buf);
-}
-
 } // namespace
 
 std::string stdlibDir() {

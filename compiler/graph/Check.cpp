@@ -23,29 +23,11 @@ public:
     if (!n || seen_[n->id])
       return;
     seen_[n->id] = 1;
-    switch (n->kind) {
-    case Kind::Unsupported:
+    if (n->kind == Kind::Unsupported)
       throw FatalError(where_.error(n->mark, "Found unsupported type in graph: <class '" + n->str + "'>"));
-    case Kind::List:
-    case Kind::Tuple:
-      for (const Node *item : n->items)
-        visit(item);
-      break;
-    case Kind::Dict:
-      for (const auto &e : n->entries)
-        visit(e.second);
-      break;
-    case Kind::Callable:
-      if (n->hasName)
-        checkName(n);
-      for (const Node *a : n->args)
-        visit(a);
-      for (const KeywordArg &k : n->kwargs)
-        visit(k.value);
-      break;
-    default:
-      break;
-    }
+    if (n->isCallable() && n->hasName)
+      checkName(n);
+    forEachChild(n, [&](const Node *c) { visit(c); });
   }
 
 private:

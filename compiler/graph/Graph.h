@@ -114,6 +114,31 @@ private:
   std::deque<Node> nodes_;
 };
 
+/// Children in the reference's walk order (spec section 8.2): list and tuple
+/// items, dict values, a call's positional then keyword arguments. Never
+/// latent_args or var defaults, which the reference does not walk either.
+template <typename Fn> void forEachChild(const Node *n, Fn fn) {
+  switch (n->kind) {
+  case Kind::List:
+  case Kind::Tuple:
+    for (const Node *item : n->items)
+      fn(item);
+    break;
+  case Kind::Dict:
+    for (const auto &e : n->entries)
+      fn(e.second);
+    break;
+  case Kind::Callable:
+    for (const Node *a : n->args)
+      fn(a);
+    for (const KeywordArg &k : n->kwargs)
+      fn(k.value);
+    break;
+  default:
+    break;
+  }
+}
+
 /// Python's `str()`/`repr()` of scalar nodes and value equality of keys.
 std::string scalarRepr(const Node &n);
 bool sameKey(const Node &a, const Node &b);

@@ -30,29 +30,6 @@ std::string generatedName(size_t index) {
 
 namespace {
 
-/// Children in the reference's walk order (section 8.2).
-template <typename Fn> void forEachChild(const Node *n, Fn fn) {
-  switch (n->kind) {
-  case Kind::List:
-  case Kind::Tuple:
-    for (const Node *item : n->items)
-      fn(item);
-    break;
-  case Kind::Dict:
-    for (const auto &e : n->entries)
-      fn(e.second);
-    break;
-  case Kind::Callable:
-    for (const Node *a : n->args)
-      fn(a);
-    for (const KeywordArg &k : n->kwargs)
-      fn(k.value);
-    break;
-  default:
-    break;
-  }
-}
-
 /// NodeNameDict (section 9.1): counts references to each callable in a
 /// top-down walk, then names the explicitly named ones and those referenced
 /// more than once, in order of first visit. Plain containers are walked

@@ -39,15 +39,6 @@ Param readParam(const json &j) {
   return p;
 }
 
-std::string executableDir() {
-  char buf[4096];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0)
-    return ".";
-  buf[n] = 0;
-  return pypath::dirname(buf);
-}
-
 bool isFile(const std::string &p) {
   struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);

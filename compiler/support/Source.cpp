@@ -34,6 +34,16 @@ const SourceFile *SourceManager::add(std::string path, std::string text) {
   return files_.back().get();
 }
 
+std::string executableDir() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return ".";
+  std::string path(buf, static_cast<size_t>(n));
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+
 std::string displayPath(const std::string &absolutePath) {
   char buf[4096];
   if (!getcwd(buf, sizeof buf))

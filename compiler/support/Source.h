@@ -57,6 +57,10 @@ private:
   std::deque<std::unique_ptr<SourceFile>> files_;
 };
 
+/// The directory of the running executable (fgcc finds its template library
+/// and manifests relative to it).
+std::string executableDir();
+
 /// The path fgcc prints for a file: relative to the current directory when
 /// the file is below it, as given otherwise.
 std::string displayPath(const std::string &absolutePath);
