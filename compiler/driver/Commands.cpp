@@ -235,8 +235,11 @@ std::string scanHeader(const std::string &header) {
   return out;
 }
 
-/// The manifests installed with fgcc plus the scanned `-H` headers.
-resolve::Manifest loadManifests(GlobalOptions &opts) {
+/// The manifests installed with fgcc plus the scanned `-H` headers and the
+/// headers named by file specs in the config (`!partial:my_attn.hpp:Attn`,
+/// relative to the config's directory or the working directory).
+resolve::Manifest loadManifests(GlobalOptions &opts, const graph::Graph *config = nullptr,
+                                const std::string &configDir = "") {
   resolve::Manifest manifest;
   std::vector<std::string> paths = resolve::defaultManifestPaths();
   if (paths.empty())
@@ -246,6 +249,20 @@ resolve::Manifest loadManifests(GlobalOptions &opts) {
     manifest.load(p);
   for (const std::string &h : opts.headers)
     manifest.load(scanHeader(h));
+  if (config) {
+    std::set<std::string> scanned;
+    for (const graph::Node &n : config->nodes()) {
+      std::string header = n.isCallable() ? resolve::headerOfSpec(n.spec) : "";
+      if (header.empty() || !scanned.insert(header).second)
+        continue;
+      std::string path = header[0] != '/' && !configDir.empty() && ::access((configDir + "/" + header).c_str(), R_OK) == 0
+                             ? configDir + "/" + header
+                             : header;
+      if (::access(path.c_str(), R_OK) != 0)
+        throw FatalError(n.loc, "component header '" + header + "' not found");
+      manifest.load(scanHeader(path));
+    }
+  }
   return manifest;
 }
 
@@ -392,7 +409,8 @@ int runCheck(GlobalOptions &opts, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   RenderedConfig rc = session.render();
   ConfigGraph cg = session.buildGraph(rc);
-  resolve::Manifest manifest = loadManifests(opts);
+  std::string configDir = rc.configPath.empty() ? "" : pypath::dirname(rc.configPath);
+  resolve::Manifest manifest = loadManifests(opts, cg.graph.get(), configDir);
   DiagnosticEngine diags;
   resolve::TypedGraph typed = resolve::resolveGraph(*cg.graph, manifest, *cg.where, diags);
   check::checkTypedGraph(typed, *cg.where, diags);

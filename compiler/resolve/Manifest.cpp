@@ -106,6 +106,21 @@ const ClassInfo *Manifest::find(const std::string &name) const {
   return it == classes_.end() ? nullptr : &it->second;
 }
 
+const ClassInfo *Manifest::findLoose(const std::string &name) const {
+  if (const ClassInfo *exact = find(name))
+    return exact;
+  const ClassInfo *found = nullptr;
+  std::string suffix = "::" + name;
+  for (const auto &[qualified, info] : classes_) {
+    if (qualified.size() > suffix.size() && qualified.compare(qualified.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      if (found)
+        return nullptr; // ambiguous
+      found = &info;
+    }
+  }
+  return found;
+}
+
 std::vector<std::string> Manifest::componentNames() const {
   std::vector<std::string> names;
   for (const auto &[name, c] : classes_)

@@ -65,6 +65,9 @@ public:
   void loadText(const std::string &json, const std::string &origin);
 
   const ClassInfo *find(const std::string &qualifiedName) const;
+  /// A class by its qualified name or, failing that, by its last name
+  /// components (`MyAttention` finds `demo::MyAttention` when unique).
+  const ClassInfo *findLoose(const std::string &name) const;
   /// Names of the components a config can call (holders, optimizers,
   /// classes; not Impl or Options classes).
   std::vector<std::string> componentNames() const;

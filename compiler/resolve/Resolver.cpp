@@ -73,7 +73,7 @@ private:
     } else if (kTorchFunctions.count(cppNameOf(n->spec))) {
       r.target = Target::Builtin;
       r.cppName = cppNameOf(n->spec);
-    } else if (const ClassInfo *c = manifest_.find(cppNameOf(n->spec))) {
+    } else if (const ClassInfo *c = lookup(n->spec)) {
       r.target = Target::Component;
       r.cppName = c->name;
       r.component = c;
@@ -85,6 +85,14 @@ private:
       reportUnknown(n);
     }
     out_.calls[n] = std::move(r);
+  }
+
+  /// A component by config spec, C++ name, or header file spec (the symbol
+  /// of a scanned user header, qualified or not).
+  const ClassInfo *lookup(const std::string &spec) const {
+    if (!headerOfSpec(spec).empty())
+      return manifest_.findLoose(replaceAll(spec.substr(spec.rfind(':') + 1), ".", "::"));
+    return manifest_.find(cppNameOf(spec));
   }
 
   void reportUnknown(const graph::Node *n) {
@@ -132,6 +140,19 @@ std::string cppNameOf(const std::string &spec) {
   if (module.empty() || module[0] == '.' || spec.find(':', colon + 1) != std::string::npos)
     return "";
   return replaceAll(module, ".", "::") + "::" + replaceAll(symbol, ".", "::");
+}
+
+std::string headerOfSpec(const std::string &spec) {
+  size_t colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0 || spec[colon - 1] == ':')
+    return "";
+  std::string module = spec.substr(0, colon);
+  for (const char *ext : {".hpp", ".h", ".hh", ".hxx"}) {
+    size_t n = std::char_traits<char>::length(ext);
+    if (module.size() > n && module.compare(module.size() - n, n, ext) == 0)
+      return module;
+  }
+  return "";
 }
 
 std::string configNameOf(const std::string &cppName) {

@@ -43,6 +43,10 @@ struct TypedGraph {
 /// The C++ spelling of a config spec (`torch.optim:AdamW` ->
 /// `torch::optim::AdamW`), or empty when the spec has no such form.
 std::string cppNameOf(const std::string &spec);
+/// The header of a file spec (`path/to/my_attention.hpp:MyAttention`), or
+/// empty when the spec does not name a C++ header.
+std::string headerOfSpec(const std::string &spec);
+
 /// The config spelling of a C++ name (`torch::nn::Linear` -> `torch.nn:Linear`).
 std::string configNameOf(const std::string &cppName);
 
