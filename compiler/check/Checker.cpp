@@ -167,7 +167,62 @@ private:
     }
   }
 
+  /// Number of parameters of a `std::function<R(A, B, ...)>` type, or -1.
+  static int functionArity(const std::string &type) {
+    size_t f = type.find("function<");
+    if (f == std::string::npos)
+      return -1;
+    size_t open = type.find('(', f), close = type.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open)
+      return -1;
+    std::string params = type.substr(open + 1, close - open - 1);
+    if (params.find_first_not_of(" \t") == std::string::npos || params == "void")
+      return 0;
+    int depth = 0, count = 1;
+    for (char ch : params) {
+      depth += (ch == '<' || ch == '(') - (ch == '>' || ch == ')');
+      count += (ch == ',' && depth == 0);
+    }
+    return count;
+  }
+
+  /// A partial passed where the receiver will call it with `arity`
+  /// arguments: those arguments must fill exactly what the partial left open.
+  void checkPartialArity(const Node &partial, const Param &param, const std::string &who, int arity) {
+    auto found = typed_.calls.find(&partial);
+    if (found == typed_.calls.end() || !found->second.signature)
+      return;
+    const resolve::Signature &sig = *found->second.signature;
+    const std::string &callee = sig.component->name;
+    std::vector<std::string> given;
+    for (size_t i = 0; i < partial.args.size() && i < sig.positional.size(); ++i)
+      given.push_back(sig.positional[i].name);
+    for (const graph::KeywordArg &kw : partial.kwargs)
+      given.push_back(kw.name);
+    std::string context = "'" + param.name + "' of " + who + " calls it with " + std::to_string(arity) +
+                          " argument" + (arity == 1 ? "" : "s") + " (" + param.type + ")";
+    // fgcc's partials fill the parameters they left unbound, in order (a
+    // bound keyword does not shift the call's arguments, unlike Python's
+    // functools.partial, which would raise "multiple values").
+    std::vector<std::string> open;
+    for (const Param &p : sig.positional)
+      if (std::find(given.begin(), given.end(), p.name) == given.end())
+        open.push_back(p.name);
+    if (static_cast<size_t>(arity) > open.size()) {
+      report(partial.mark, "partial " + callee + " takes at most " + std::to_string(open.size()) +
+                               " more positional argument" + (open.size() == 1 ? "" : "s") + ", but " + context);
+      return;
+    }
+    given.insert(given.end(), open.begin(), open.begin() + arity);
+    for (const std::string &required : sig.required)
+      if (std::find(given.begin(), given.end(), required) == given.end())
+        report(partial.mark, "partial " + callee + " leaves required argument '" + required + "' unset, and " + context);
+  }
+
   void checkValue(const Node &value, const Param &param, const std::string &who) {
+    if (value.isCallable() && value.callKind == graph::CallKind::Partial)
+      if (int arity = functionArity(param.type); arity >= 0)
+        checkPartialArity(value, param, who, arity);
     const Node *v = &value;
     if (v->kind == Kind::Var && v->hasDefault)
       v = v->defaultValue; // the default is what runs unless overridden

@@ -5,7 +5,9 @@
 // arguments (with the closest name), missing required arguments, too many
 // positional arguments, values of the wrong type (a string where an integer
 // is needed; an integer where a float is needed is fine; lists for
-// vectors and expanding arrays) and arguments given twice. (Reference
+// vectors and expanding arrays), arguments given twice, and partials whose
+// remaining arguments do not fit the std::function the receiving parameter
+// will call them as. (Reference
 // cycles cannot reach this phase: the graph builder rejects a node that
 // contains an alias of itself.) Every error of the config is reported, each
 // at the template line that wrote the offending key.
