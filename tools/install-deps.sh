@@ -14,6 +14,8 @@ packages=(
   llvm-14-tools libgtest-dev libclang-rt-14-dev
   # differential oracle for the template front end (Jinja2 3.1.2, PyYAML 6.0)
   python3-jinja2 python3-yaml
+  # PyTorch reference implementations for the numerics tests
+  python3-torch python3-numpy
   # training runtime
   libtorch-dev libgloo-dev libopenblas0-pthread
 )
