@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <dirent.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -201,17 +202,20 @@ std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
 }
 
 std::vector<std::string> defaultManifestPaths() {
+  // Every manifest in the directory: LibTorch's, the model library's, and
+  // any a user installs there.
+  const char *env = std::getenv("FGCC_MANIFEST_DIR");
+  std::string dir = env && *env ? std::string(env) : pypath::normpath(executableDir() + "/../share/fgcc/manifest");
   std::vector<std::string> paths;
-  if (const char *env = std::getenv("FGCC_MANIFEST_DIR")) {
-    paths.push_back(std::string(env) + "/torch.json");
-    return paths;
+  if (DIR *d = opendir(dir.c_str())) {
+    while (dirent *e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0 && isFile(dir + "/" + name))
+        paths.push_back(dir + "/" + name);
+    }
+    closedir(d);
   }
-  std::string bin = executableDir();
-  for (const std::string &dir : {bin + "/../share/fgcc/manifest"}) {
-    std::string p = pypath::normpath(dir + "/torch.json");
-    if (isFile(p))
-      paths.push_back(p);
-  }
+  std::sort(paths.begin(), paths.end());
   return paths;
 }
 

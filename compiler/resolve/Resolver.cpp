@@ -137,9 +137,30 @@ std::string cppNameOf(const std::string &spec) {
   if (colon == std::string::npos) // a dotted built-in such as torch.nn.SiLU
     return replaceAll(spec, ".", "::");
   std::string module = spec.substr(0, colon), symbol = spec.substr(colon + 1);
-  if (module.empty() || module[0] == '.' || spec.find(':', colon + 1) != std::string::npos)
+  if (module.empty() || spec.find(':', colon + 1) != std::string::npos)
     return "";
+  // Relative modules (`.causal_multihead_attn:CausalMultiheadAttn`) name
+  // fgcc's model library, whose components live in fgcc::nn.
+  if (module[0] == '.')
+    return "fgcc::nn::" + replaceAll(symbol, ".", "::");
   return replaceAll(module, ".", "::") + "::" + replaceAll(symbol, ".", "::");
+}
+
+/// `CausalMultiheadAttn` -> `causal_multihead_attn` (the model library's
+/// file names, which the reference's specs use as module names).
+std::string snakeCase(const std::string &name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool upper = std::isupper(static_cast<unsigned char>(c));
+    bool boundary = upper && i > 0 &&
+                    (std::islower(static_cast<unsigned char>(name[i - 1])) ||
+                     (i + 1 < name.size() && std::islower(static_cast<unsigned char>(name[i + 1]))));
+    if (boundary)
+      out += '_';
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
 }
 
 std::string headerOfSpec(const std::string &spec) {
@@ -156,6 +177,8 @@ std::string headerOfSpec(const std::string &spec) {
 }
 
 std::string configNameOf(const std::string &cppName) {
+  if (cppName.rfind("fgcc::nn::", 0) == 0) // the model library: `.snake_case:Name`
+    return "." + snakeCase(cppName.substr(10)) + ":" + cppName.substr(10);
   size_t last = cppName.rfind("::");
   if (last == std::string::npos)
     return cppName;
