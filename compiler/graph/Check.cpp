@@ -25,7 +25,7 @@ public:
     seen_[n->id] = 1;
     if (n->kind == Kind::Unsupported)
       throw FatalError(where_.error(n->mark, "Found unsupported type in graph: <class '" + n->str + "'>"));
-    if (n->isCallable() && n->hasName)
+    if ((n->isCallable() || n->kind == Kind::Var) && n->hasName)
       checkName(n);
     forEachChild(n, [&](const Node *c) { visit(c); });
   }

@@ -416,13 +416,15 @@ private:
         n->defaultValue = value;
         n->hasDefault = true;
       } else if (k == "_identity") {
-        // accepted and ignored, like the reference's VarNode
+        // The node's identity: it takes part in the duplicate-name check.
+        n->explicitName = value->kind == Kind::Str ? value->str : scalarRepr(*value);
+        n->hasName = true;
       } else {
         fail(key, "VarNode.__init__() got an unexpected keyword argument '" + k + "'");
       }
     }
     if (!named)
-      fail(y, "a !var mapping needs a 'name' key (VarNode.__init__() missing 1 required positional argument: 'constructor')");
+      fail(y, "VarNode.__init__() missing 1 required positional argument: 'name'");
     return n;
   }
 

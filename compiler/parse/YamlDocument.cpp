@@ -61,7 +61,7 @@ public:
   TreeBuilder(Document &doc, const PpLocator &where, const ParseLimits &limits)
       : doc_(doc), where_(where), limits_(limits) {}
 
-  void OnDocumentStart(const YAML::Mark &) override {}
+  void OnDocumentStart(const YAML::Mark &mark) override { documentStart_ = toMark(mark); }
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark &mark, YAML::anchor_t anchor) override {
@@ -129,6 +129,8 @@ public:
   }
 
   Node *root() const { return root_; }
+  /// Where the document began (its `---`, when it has one).
+  Mark documentStart() const { return documentStart_; }
 
 private:
   struct Open {
@@ -174,6 +176,7 @@ private:
   std::map<std::string, Mark> anchorMarks_;
   std::string pendingAnchor_;
   Node *root_ = nullptr;
+  Mark documentStart_;
 };
 
 /// The alias name written at a mark (`*name`), for yaml-cpp's anonymous
@@ -236,7 +239,7 @@ std::unique_ptr<Document> parseDocument(std::string_view ppText, const PpLocator
       // PyYAML's SafeLoader.get_single_node: a second document is an error.
       TreeBuilder rest(*doc, where, limits);
       if (parser.HandleNextDocument(rest))
-        throw FatalError(where.error(rest.root() ? rest.root()->mark : Mark{},
+        throw FatalError(where.error(rest.documentStart(),
                                      "expected a single document in the stream; but found another document"));
     }
   } catch (const YAML::DeepRecursion &e) {
