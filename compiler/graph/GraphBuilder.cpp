@@ -245,7 +245,10 @@ private:
       copy.tag.clear();
       return constructUntagged(&copy);
     }
-    if (y->kind != NodeKind::Scalar && y->kind != NodeKind::Null && name != "set" && name != "omap" && name != "pairs")
+    static const char *const known[] = {"str", "null", "bool", "int", "float", "binary", "timestamp", "set"};
+    if (std::find(std::begin(known), std::end(known), name) == std::end(known))
+      fail(y, "could not determine a constructor for the tag '" + y->tag + "'");
+    if (y->kind != NodeKind::Scalar && y->kind != NodeKind::Null && name != "set")
       fail(y, "expected a scalar node, but found " + describe(*y).substr(2));
     if (name == "str")
       return str(y, y->value);
