@@ -19,14 +19,16 @@ count() { # count <passed> <failed>
 }
 
 echo "== unit tests"
-if [ -x "$build/bin/fgcc_unit_tests" ]; then
-  out=$("$build/bin/fgcc_unit_tests" --gtest_brief=1 2>&1)
-  echo "$out" | tail -5
+for tests in "$build"/bin/*_unit_tests; do
+  [ -x "$tests" ] || continue
+  echo "-- $(basename "$tests")"
+  out=$("$tests" --gtest_brief=1 2>&1)
+  echo "$out" | tail -3
   p=$(echo "$out" | sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
   f=$(echo "$out" | sed -n 's/.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
   count "${p:-0}" "${f:-0}"
   if [ -z "$p" ] && [ -z "$f" ]; then count 0 1; fi
-fi
+done
 
 echo "== lit"
 lit_out=$(FGCC="$build/bin/fgcc" FGCC_TEST_EXEC_ROOT="$build/lit" \
