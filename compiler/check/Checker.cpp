@@ -13,6 +13,8 @@ using resolve::Param;
 
 namespace {
 
+/// How a config value is named in "expected X, got Y" messages: scalars
+/// with their Python repr (spec section 4.3), containers and nodes by kind.
 std::string describeValue(const Node &v) {
   switch (v.kind) {
   case Kind::Null:
@@ -36,21 +38,29 @@ std::string describeValue(const Node &v) {
   }
 }
 
+/// Whether `v` is a list or tuple (in YAML the two are written alike) whose
+/// every item satisfies `ok`; any other kind fails.
 bool allItems(const Node &v, bool (*ok)(const Node &)) {
   if (v.kind != Kind::List && v.kind != Kind::Tuple)
     return false;
   return std::all_of(v.items.begin(), v.items.end(), [&](const Node *i) { return ok(*i); });
 }
 
+/// An integer passes where a float is wanted, as in Python; a bool does
+/// not count as an int here, although Python's bool subclasses int.
 bool isInt(const Node &v) { return v.kind == Kind::Int; }
 bool isNumber(const Node &v) { return v.kind == Kind::Int || v.kind == Kind::Float; }
 /// Calls and vars have no static value type here; they are checked where
 /// their own arguments are.
 bool isDynamic(const Node &v) { return v.kind == Kind::Callable || v.kind == Kind::Var; }
 
+/// Whether `v` can be passed as a parameter of the manifest's coarse type
+/// `category`. Deliberately permissive: a category the checker does not
+/// model ("other") and any call or var result are accepted unchecked.
 bool fitsCategory(const Node &v, const std::string &category, const std::vector<std::string> &choices) {
   if (isDynamic(v))
     return true;
+  // `optional:<c>` is std::optional<c>: None, or whatever <c> accepts.
   if (category.rfind("optional:", 0) == 0)
     return v.kind == Kind::Null || fitsCategory(v, category.substr(9), choices);
   if (category == "int")
@@ -61,6 +71,7 @@ bool fitsCategory(const Node &v, const std::string &category, const std::vector<
     return v.kind == Kind::Bool;
   if (category == "string")
     return v.kind == Kind::Str;
+  // ExpandingArray parameters (kernel_size) take one int or one per dimension.
   if (category == "int_array")
     return isInt(v) || allItems(v, isInt);
   if (category == "float_array")
@@ -76,6 +87,8 @@ bool fitsCategory(const Node &v, const std::string &category, const std::vector<
       return false;
     if (choices.empty())
       return true;
+    // Enum choices are the LibTorch names without the `k` (`FanIn`); match
+    // case- and underscore-insensitively so the Python spelling `fan_in` fits.
     auto lower = [](std::string s) {
       std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
       s.erase(std::remove(s.begin(), s.end(), '_'), s.end());
@@ -86,11 +99,15 @@ bool fitsCategory(const Node &v, const std::string &category, const std::vector<
         return true;
     return false;
   }
+  // Tensors, modules and callables cannot be written as YAML scalars; of
+  // the scalars only None ("not given") is accepted.
   if (category == "tensor" || category == "tensor_list" || category == "module" || category == "callable")
     return !v.isScalar() || v.kind == Kind::Null;
   return true; // "other": no opinion
 }
 
+/// The "expected ..." half of a type mismatch: the category in words, then
+/// the C++ type as the manifest wrote it, so the user sees both.
 std::string expected(const Param &p) {
   std::string c = p.category;
   std::string what = c.rfind("optional:", 0) == 0 ? c.substr(9) + " or None" : c;
@@ -104,11 +121,16 @@ std::string expected(const Param &p) {
   return what + " (" + p.type + ")";
 }
 
+/// Checks every call that resolved to a manifest component against that
+/// component's signature. Errors go to the DiagnosticEngine rather than
+/// being thrown, so one run reports every mistake in the config.
 class Checker {
 public:
   Checker(const resolve::TypedGraph &typed, const yaml::PpLocator &where, DiagnosticEngine &diags)
       : typed_(typed), where_(where), diags_(diags) {}
 
+  /// Built-ins and meta functions have no manifest signature; only
+  /// component calls are checked.
   void run() {
     for (const auto &[node, resolution] : orderedCalls())
       if (resolution->target == resolve::Target::Component && resolution->signature)
@@ -125,8 +147,14 @@ private:
     return calls;
   }
 
+  /// Reports at a pp-text mark, which the locator maps back to the template
+  /// line that wrote it (spec section 12's "true file line").
   void report(yaml::Mark at, const std::string &message) { diags_.report(where_.error(at, message)); }
 
+  /// Binds a call's arguments as Python would (positionals first, then
+  /// keywords by name; spec section 7.3 for how YAML spells them) and reports
+  /// surplus positionals, unknown or repeated keywords and missing required
+  /// arguments.
   void checkCall(const Node &n, const resolve::Signature &sig) {
     const std::string &who = sig.component->name;
     std::vector<std::string> given;
@@ -140,6 +168,7 @@ private:
       given.push_back(sig.positional[i].name);
       checkValue(*n.args[i], sig.positional[i], who);
     }
+    // Synthetic keyword args have no key node; fall back to the call's mark.
     for (const graph::KeywordArg &kw : n.kwargs) {
       yaml::Mark at = kw.key ? kw.key->mark : n.mark;
       auto param = std::find_if(sig.keywords.begin(), sig.keywords.end(),
@@ -148,11 +177,14 @@ private:
         std::vector<std::string> names;
         for (const Param &p : sig.keywords)
           names.push_back(p.name);
+        // Suggest the nearest accepted keyword (a misspelt option name).
         std::string best = closestName(kw.name, names);
         report(at, "unknown keyword argument '" + kw.name + "' for " + who +
                        (best.empty() ? "" : "; did you mean '" + best + "'?"));
         continue;
       }
+      // Python's "got multiple values for argument": the keyword names a
+      // parameter already bound by position.
       if (std::find(given.begin(), given.end(), kw.name) != given.end())
         report(at, who + " got multiple values for argument '" + kw.name + "'");
       given.push_back(kw.name);
@@ -168,6 +200,8 @@ private:
   }
 
   /// Number of parameters of a `std::function<R(A, B, ...)>` type, or -1.
+  /// Parses the type text only; commas inside nested `<...>` or `(...)` do not
+  /// separate parameters, and `()` / `(void)` mean zero.
   static int functionArity(const std::string &type) {
     size_t f = type.find("function<");
     if (f == std::string::npos)
@@ -219,6 +253,9 @@ private:
         report(partial.mark, "partial " + callee + " leaves required argument '" + required + "' unset, and " + context);
   }
 
+  /// Type-checks one bound argument; a partial handed to a std::function
+  /// parameter is additionally checked against the arity it will be called
+  /// with.
   void checkValue(const Node &value, const Param &param, const std::string &who) {
     if (value.isCallable() && value.callKind == graph::CallKind::Partial)
       if (int arity = functionArity(param.type); arity >= 0)
@@ -238,6 +275,8 @@ private:
 
 } // namespace
 
+/// The category test plus the wording of the mismatch message; the
+/// Checker reports `why` at the offending value.
 bool valueFits(const Node &value, const Param &param, std::string &why) {
   if (fitsCategory(value, param.category, param.choices))
     return true;
@@ -245,6 +284,7 @@ bool valueFits(const Node &value, const Param &param, std::string &why) {
   return false;
 }
 
+/// Entry point of the "check" phase; see Checker.
 void checkTypedGraph(const resolve::TypedGraph &typed, const yaml::PpLocator &where, DiagnosticEngine &diags) {
   Checker(typed, where, diags).run();
 }

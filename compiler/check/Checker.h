@@ -19,6 +19,9 @@
 
 namespace fgcc::check {
 
+/// Checks every component call of `typed` against its manifest signature;
+/// each mistake is reported into `diags` (nothing is thrown), located
+/// through `where` at the template line that wrote it.
 void checkTypedGraph(const resolve::TypedGraph &typed, const yaml::PpLocator &where, DiagnosticEngine &diags);
 
 /// Whether a config value fits a parameter category; on a mismatch, sets

@@ -29,11 +29,14 @@ namespace fgcc {
 
 namespace {
 
+/// The process working directory: the reference prints paths relative to
+/// it (spec section 14, "Paths"), so fgcc does too.
 std::string cwd() {
   char buf[4096];
   return getcwd(buf, sizeof buf) ? buf : "/";
 }
 
+/// Python's os.path.relpath(path) against the working directory.
 std::string rel(const std::string &path) { return pypath::relpath(path, cwd(), cwd()); }
 
 bool isDir(const std::string &p) {
@@ -45,6 +48,8 @@ bool isDir(const std::string &p) {
 /// config for `ls`; missing values give the reference's defaults.
 std::pair<std::string, std::string> configLabel(const std::string &ppText) {
   std::string name = "Anonymous", description = "No Description";
+  // The reference materialises the `meta` target; reading its two scalars
+  // from the pp text gives the same strings. A YAML error reaches the caller.
   YAML::Node root = YAML::Load(ppText);
   YAML::Node meta = lastMapValue(root, "meta");
   return {lastMapScalar(meta, "config_name", name), lastMapScalar(meta, "config_description", description)};
@@ -57,23 +62,31 @@ void listProject(GlobalOptions &opts, const std::string &projectDir, bool header
   if (header)
     out << "\nProject Path: " << projectDir << "\n\n";
   out << project.name << " : " << project.description << "\n";
+  // Every config, in sorted name order as the reference's `ls` lists them.
   for (const auto &[name, path] : findConfigs(project)) {
+    // The default config is bracketed (spec section 11).
     std::string label = name == project.defaultConfig ? "[" + name + "]" : name;
     std::string line;
     try {
+      // A fresh session per config: the reference's `ls` shares one environment
+      // and so can render differently (spec section 2.3); fgcc does not.
       Session one(opts.request, *opts.sources);
       RenderedConfig rc = one.renderProjectConfig(project, name);
       auto [configName, description] = configLabel(rc.result.text);
       line = configName + " : " + description;
     } catch (const std::exception &) {
+      // The reference's message, spelling included, for any failure.
       line = "PARSE ERROR : An error occured while parsing the configuration.";
     }
+    // Python's `{label:<30}` pads but never truncates, hence the long-label case.
     char padded[64];
     std::snprintf(padded, sizeof padded, "%-30s", label.c_str());
     out << "    " << (label.size() >= 30 ? label : std::string(padded)) << " " << line << "\n";
   }
 }
 
+/// `ls -r`: every directory holding a meta.yaml, in sorted order (the
+/// reference's walk is unsorted); hidden directories are skipped.
 void findProjects(const std::string &dir, std::vector<std::string> &out, int depth) {
   if (depth > 32)
     return;
@@ -94,6 +107,7 @@ void findProjects(const std::string &dir, std::vector<std::string> &out, int dep
 }
 
 /// Every `*.yaml` file under the search directories, sorted per directory.
+/// Used by `tlist`, whose reference output is in walk order; fgcc sorts.
 std::vector<std::pair<std::string, std::string>> templateFiles(const std::vector<std::string> &dirs) {
   std::vector<std::pair<std::string, std::string>> files;
   std::function<void(const std::string &, const std::string &)> walk = [&](const std::string &dir,
@@ -122,6 +136,8 @@ std::vector<std::pair<std::string, std::string>> templateFiles(const std::vector
 }
 
 /// The literal name of the first `{% extends 'x' %}` in preprocessed text.
+/// As in the reference's `tlist --format md`, a dynamic `extends ns.x` is
+/// not recognised, which makes such a template a root (spec section 11).
 std::string literalExtends(const std::string &text) {
   size_t at = 0;
   while ((at = text.find("{%", at)) != std::string::npos) {
@@ -146,6 +162,7 @@ std::string literalExtends(const std::string &text) {
   return "";
 }
 
+/// The whole file, or "" when it cannot be read.
 std::string readFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
@@ -159,6 +176,7 @@ std::string readFile(const std::string &path) {
 /// banner with the name centred in 80 columns, with numbered lines.
 void printCompiledTemplates(Session &session, std::ostream &out) {
   for (const render::CompiledTemplate *t : session.environment().loadOrder()) {
+    // Python's f"{' '+name+' ':-^80}" and "{n:>6}: {line}" (spec section 3.4).
     out << py::formatStr(" " + t->lines.name + " ", "-^80") << "\n";
     std::istringstream lines(t->preprocessed);
     std::string line;
@@ -167,6 +185,7 @@ void printCompiledTemplates(Session &session, std::ostream &out) {
   }
 }
 
+/// The pp text followed by one newline, as the reference's print() adds.
 int runPp(GlobalOptions &opts, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   RenderedConfig rc = session.render();
@@ -202,6 +221,8 @@ int runTargets(GlobalOptions &opts, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   RenderedConfig rc = session.render();
   ConfigGraph cg = session.buildGraph(rc);
+  // No targets without a mapping root: an empty document (None, which the
+  // reference rejects as well, spec section 6.1) or a list.
   if (!cg.graph->root || cg.graph->root->kind != graph::Kind::Dict)
     throw FatalError(SourceLoc{}, "the config is not a mapping, so it has no targets");
   for (const std::string &name : graph::targetNames(*cg.graph))
@@ -216,6 +237,7 @@ std::string scanHeader(const std::string &header) {
   std::string text = readFile(header);
   if (text.empty() && ::access(header.c_str(), R_OK) != 0)
     throw UsageError("cannot read header '" + header + "'");
+  // Keyed by content and absolute path: an edited header is scanned again.
   size_t hash = std::hash<std::string>()(text + "\x1f" + absolutePath(header));
   const char *xdg = std::getenv("XDG_CACHE_HOME");
   const char *home = std::getenv("HOME");
@@ -228,6 +250,8 @@ std::string scanHeader(const std::string &header) {
   char self[4096];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   std::string scanner = n > 0 ? pypath::dirname(std::string(self, static_cast<size_t>(n))) + "/fgcc-scan" : "fgcc-scan";
+  // Write to .tmp and rename, so a concurrent or interrupted run never
+  // leaves a half-written manifest in the cache.
   std::string command = "mkdir -p '" + cache + "' && '" + scanner + "' -o '" + out + ".tmp' '" + absolutePath(header) +
                         "' && mv '" + out + ".tmp' '" + out + "'";
   if (std::system(command.c_str()) != 0)
@@ -255,6 +279,7 @@ resolve::Manifest loadManifests(GlobalOptions &opts, const graph::Graph *config 
       std::string header = n.isCallable() ? resolve::headerOfSpec(n.spec) : "";
       if (header.empty() || !scanned.insert(header).second)
         continue;
+      // A relative header is looked up next to the config first.
       std::string path = header[0] != '/' && !configDir.empty() && ::access((configDir + "/" + header).c_str(), R_OK) == 0
                              ? configDir + "/" + header
                              : header;
@@ -298,6 +323,7 @@ void printTypedGraph(const resolve::TypedGraph &typed, std::ostream &out) {
     out << "\n";
     if (!r.signature)
       continue;
+    // Each keyword with the parameter type it was checked against.
     for (const graph::KeywordArg &kw : n->kwargs)
       for (const resolve::Param &p : r.signature->keywords)
         if (p.name == kw.name)
@@ -316,6 +342,7 @@ void printYamlTree(const yaml::Node *n, int depth, std::set<const yaml::Node *> 
     out << "(empty)\n";
     return;
   }
+  // An alias: print a reference to the node, not the subtree again.
   if (!printed.insert(n).second) {
     out << "*" << (n->anchor.empty() ? "#" + std::to_string(n->id) : n->anchor) << "\n";
     return;
@@ -351,6 +378,7 @@ struct ExpectedDiagnostic {
 std::vector<ExpectedDiagnostic> expectedDiagnostics(Session &session) {
   std::vector<ExpectedDiagnostic> expected;
   std::set<const SourceFile *> files;
+  // Annotations are read from every file the render used, in any template.
   for (const render::CompiledTemplate *t : session.environment().loadOrder())
     files.insert(t->lines.file);
   for (const SourceFile *f : files) {
@@ -379,6 +407,8 @@ std::vector<ExpectedDiagnostic> expectedDiagnostics(Session &session) {
 
 /// Compares produced diagnostics with the annotations; prints each
 /// mismatch and returns whether all matched.
+/// In the manner of `clang -verify`: a diagnostic matches an unused
+/// annotation on its file and line whose text is part of its message.
 bool verifyDiagnostics(const std::vector<Diagnostic> &produced, std::vector<ExpectedDiagnostic> expected) {
   bool ok = true;
   DiagnosticPrinter printer(std::cerr);
@@ -405,6 +435,8 @@ bool verifyDiagnostics(const std::vector<Diagnostic> &produced, std::vector<Expe
   return ok;
 }
 
+/// Resolve and check share one DiagnosticEngine, so one run lists every
+/// mistake in the config; the summary line is clang's.
 int runCheck(GlobalOptions &opts, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   RenderedConfig rc = session.render();
@@ -432,6 +464,8 @@ int runCheck(GlobalOptions &opts, std::ostream &out) {
 }
 
 /// Markdown-safe table cell.
+/// Newlines become spaces and `|` is escaped, so a doc comment stays in
+/// its table cell.
 std::string cell(std::string s) {
   for (char &c : s)
     if (c == '\n')
@@ -442,6 +476,8 @@ std::string cell(std::string s) {
   return out;
 }
 
+/// Options classes are left out: their arguments are listed under the
+/// component that takes them.
 int runDocComponents(GlobalOptions &opts, std::ostream &out) {
   resolve::Manifest manifest = loadManifests(opts);
   out << "# Component reference\n\n"
@@ -474,6 +510,8 @@ int runDocComponents(GlobalOptions &opts, std::ostream &out) {
   return 0;
 }
 
+/// The phases in order: load, preprocess, render, parse, graph, resolve,
+/// check; stopping after one prints its result for inspection.
 int runEmit(GlobalOptions &opts, std::ostream &out) {
   if (opts.emit == "resolve" || opts.emit == "check")
     return runCheck(opts, out);
@@ -502,6 +540,8 @@ int runEmit(GlobalOptions &opts, std::ostream &out) {
           << "): " << py::strRepr(part.text) << "\n";
     return 0;
   }
+  // The config's own template after stage B (spec section 3), in the
+  // command's comment mode.
   if (opts.emit == "preprocess") {
     out << preprocess(src->text, opts.request.commentMode).text << "\n";
     return 0;
@@ -510,6 +550,8 @@ int runEmit(GlobalOptions &opts, std::ostream &out) {
                    "'; the phases are load, preprocess, render, parse, graph, resolve, check");
 }
 
+/// The `Project Path:` header appears when the project was found above the
+/// starting directory, and always with explicit DIRs (spec section 11).
 int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recursive, std::ostream &out) {
   if (recursive) {
     std::vector<std::string> projects;
@@ -519,6 +561,7 @@ int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recurs
       try {
         listProject(opts, p, true, out);
       } catch (const FatalError &e) {
+        // The reference's line for a meta.yaml that fails; listing goes on.
         out << "\nProject Path: " << p << "\n\nPARSE ERROR: " << p << "/meta.yaml '" << e.diag().message << "'\n";
       }
     }
@@ -541,6 +584,8 @@ int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recurs
   return 0;
 }
 
+/// `files`: every template file, relative to the working directory, then an
+/// empty line; `md`: the forest by each template's first literal extends.
 int runTlist(GlobalOptions &opts, const std::string &format, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   std::optional<std::string> dir = findProjectDir(opts.request.projectDir);
@@ -561,6 +606,7 @@ int runTlist(GlobalOptions &opts, const std::string &format, std::ostream &out) 
   };
   std::vector<Node> nodes;
   for (const auto &[name, path] : files) {
+    // Sub-templates are nodes of the forest too, as in the reference.
     for (const TemplatePart &part : TemplateLoader::split(readFile(path))) {
       std::string pp = preprocess(part.text, CommentMode::Preserve).text;
       nodes.push_back({part.name.empty() ? name : part.name, path, literalExtends(pp)});
@@ -574,6 +620,7 @@ int runTlist(GlobalOptions &opts, const std::string &format, std::ostream &out) 
       bool root = parent.empty() && (n.parent.empty() || !known.count(n.parent));
       if ((parent.empty() && root) || (!parent.empty() && n.parent == parent && n.name != parent)) {
         out << std::string(4 * level, ' ') << "- [" << n.name << "](" << rel(n.file) << ")\n";
+        // Bounds recursion should two templates extend each other.
         if (level < 64)
           print(n.name, level + 1);
       }
@@ -583,6 +630,8 @@ int runTlist(GlobalOptions &opts, const std::string &format, std::ostream &out) 
   return 0;
 }
 
+/// Templates in the order the render loaded them. The reference's layout is
+/// heuristic (spec section 11: match the set), so fgcc keeps it flat.
 int runTrefs(GlobalOptions &opts, const std::string &format, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   RenderedConfig rc = session.render();
@@ -597,6 +646,7 @@ int runTrefs(GlobalOptions &opts, const std::string &format, std::ostream &out) 
   return 0;
 }
 
+/// The project README, then its meta values and configs (spec section 11).
 int runIndex(GlobalOptions &opts, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   std::optional<std::string> dir = findProjectDir(opts.request.projectDir);
@@ -617,6 +667,8 @@ int runIndex(GlobalOptions &opts, std::ostream &out) {
   return 0;
 }
 
+/// meta.yaml's path, the templates its render loaded, and the config
+/// search path (spec section 11).
 int runMeta(GlobalOptions &opts, std::ostream &out) {
   Session session(opts.request, *opts.sources);
   std::optional<std::string> dir = findProjectDir(opts.request.projectDir);

@@ -24,15 +24,33 @@ struct GlobalOptions {
   std::string outputFile; ///< -o for text commands
 };
 
+// Each run* function implements one subcommand and returns the exit status;
+// errors are thrown (FatalError, UsageError) and printed by main().
+
+/// `pp`: the rendered config (pp text), optionally with `--line-map` origins
+/// or the `--debug` dump of every compiled template (spec sections 3.4, 11).
 int runPp(GlobalOptions &opts, std::ostream &out);
+/// `graph`: the node graph as YAML (spec section 9.2; `compat` selects the
+/// reference's exact bytes) or as fgcc's JSON.
 int runGraph(GlobalOptions &opts, const std::string &format, bool compat, std::ostream &out);
+/// `targets`: top-level target names in document order, then an empty line.
 int runTargets(GlobalOptions &opts, std::ostream &out);
+/// `check`: resolves every call against the component manifests and reports
+/// every mistake; also serves `--emit=resolve|check`.
 int runCheck(GlobalOptions &opts, std::ostream &out);
+/// `doc components`: a markdown reference of every callable component.
 int runDocComponents(GlobalOptions &opts, std::ostream &out);
+/// `--emit=PHASE`: stops after one phase and prints its output.
 int runEmit(GlobalOptions &opts, std::ostream &out);
+/// `ls [-r] [DIR...]`: a project's configs with their meta names (spec
+/// section 11).
 int runLs(GlobalOptions &opts, const std::vector<std::string> &dirs, bool recursive, std::ostream &out);
+/// `tlist`: the template files on the search path, or (md) their static
+/// inheritance forest.
 int runTlist(GlobalOptions &opts, const std::string &format, std::ostream &out);
+/// `trefs`: the templates a config's render loaded.
 int runTrefs(GlobalOptions &opts, const std::string &format, std::ostream &out);
+/// `index` and `meta`: markdown summaries of a project (spec section 11).
 int runIndex(GlobalOptions &opts, std::ostream &out);
 int runMeta(GlobalOptions &opts, std::ostream &out);
 

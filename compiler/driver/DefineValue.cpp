@@ -26,15 +26,18 @@ std::string datetimeText(const std::string &written, bool dateOnly) {
   std::string zone = timeEnd == std::string::npos ? "" : written.substr(timeEnd);
   while (!zone.empty() && (zone[0] == ' ' || zone[0] == '\t'))
     zone.erase(0, 1);
+  // YAML allows a one-digit hour; Python prints two.
   if (time.size() < 8 || time[1] == ':')
     time = "0" + time;
   std::string fraction;
+  // Python keeps microseconds: the fraction is cut or zero-padded to six.
   if (size_t dot = time.find('.'); dot != std::string::npos) {
     fraction = time.substr(dot + 1, 6);
     time.resize(dot);
     fraction.resize(6, '0');
     fraction = "." + fraction;
   }
+  // An aware datetime prints its offset as +HH:MM.
   if (zone == "Z")
     zone = "+00:00";
   else if (!zone.empty() && zone.find(':') == std::string::npos)
@@ -44,6 +47,8 @@ std::string datetimeText(const std::string &written, bool dateOnly) {
   return date + " " + time + fraction + zone;
 }
 
+/// The Python value safe_load would give, as a template value: YAML's
+/// types map one to one, and a timestamp becomes the text its str() prints.
 render::Value toValue(const graph::Node *n) {
   using render::Value;
   switch (n->kind) {
@@ -82,6 +87,8 @@ render::Value toValue(const graph::Node *n) {
 
 } // namespace
 
+/// VALUE is a whole one-document YAML stream: `-D x=[1, 2]` is a list,
+/// `-D x=5e-06` a string (spec section 6.3), an empty VALUE None.
 render::Value parseDefineValue(const std::string &text) {
   SourceManager sources;
   const SourceFile *file = sources.add("<-D value>", text);

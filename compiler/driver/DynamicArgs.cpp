@@ -26,6 +26,8 @@ std::string destOf(const std::vector<std::string> &names) {
   return pick;
 }
 
+/// argparse's `type=` conversion, with argparse's error wording. `choices`
+/// is checked on the text, before conversion.
 render::Value convert(const DynamicArg &arg, const std::string &text) {
   using render::Value;
   if (!arg.choices.empty()) {
@@ -52,6 +54,7 @@ render::Value convert(const DynamicArg &arg, const std::string &text) {
     return Value::boolean(!text.empty());
   if (arg.type == "path") {
     const char *home = std::getenv("HOME");
+    // `path` is the reference's os.path.expanduser (spec section 10.6).
     return Value::str(pypath::expanduser(text, home ? home : "/"));
   }
   return Value::str(text);
@@ -59,6 +62,8 @@ render::Value convert(const DynamicArg &arg, const std::string &text) {
 
 } // namespace
 
+/// The reference materialises the `dynamic_args` target; fgcc reads the
+/// option descriptions straight from the pp text (none if it does not parse).
 std::vector<DynamicArg> readDynamicArgs(const std::string &ppText) {
   std::vector<DynamicArg> out;
   YAML::Node root;
@@ -85,6 +90,7 @@ std::vector<DynamicArg> readDynamicArgs(const std::string &ppText) {
     if (!item.IsMap())
       continue;
     DynamicArg arg;
+    // `names` is one option string or a list of them (`[--max-steps, -m]`).
     YAML::Node names = lastMapValue(item, "names");
     if (names && names.IsScalar())
       arg.names.push_back(names.Scalar());
@@ -108,6 +114,8 @@ std::vector<DynamicArg> readDynamicArgs(const std::string &ppText) {
   return out;
 }
 
+/// A small argparse: `--name value` or `--name=value`, exact option names
+/// only (no prefix matching), the last occurrence winning.
 std::vector<std::pair<std::string, render::Value>> parseDynamicArgs(const std::vector<DynamicArg> &declared,
                                                                     const std::vector<std::string> &args) {
   std::vector<std::pair<std::string, render::Value>> values;
@@ -116,6 +124,7 @@ std::vector<std::pair<std::string, render::Value>> parseDynamicArgs(const std::v
   for (size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i], inlineValue;
     bool hasInline = false;
+    // Only long options take the `--name=value` form.
     if (size_t eq = name.find('='); eq != std::string::npos && name.rfind("--", 0) == 0) {
       inlineValue = name.substr(eq + 1);
       name.resize(eq);
@@ -130,6 +139,7 @@ std::vector<std::pair<std::string, render::Value>> parseDynamicArgs(const std::v
         break;
     }
     if (k == declared.size())
+      // argparse's wording; exit status 2 like any usage error.
       throw UsageError("unrecognized argument: " + args[i]);
     const DynamicArg &arg = declared[k];
     seen[k] = true;
@@ -148,6 +158,8 @@ std::vector<std::pair<std::string, render::Value>> parseDynamicArgs(const std::v
     const DynamicArg &arg = declared[k];
     if (seen[k])
       values.emplace_back(arg.dest, given[k]);
+    // Flags are always passed, with their default when absent (store_true:
+    // False), as in the reference (spec section 10.6).
     else if (arg.action == "store_true" || arg.action == "store_false")
       values.emplace_back(arg.dest, render::Value::boolean(arg.action == "store_false"));
   }

@@ -15,6 +15,8 @@
 
 namespace fgcc {
 
+/// One declared option, as the reference hands it to argparse (spec
+/// section 10.6); `default` is not kept, since the reference drops it too.
 struct DynamicArg {
   std::vector<std::string> names; ///< "--max-steps", "-m"
   std::string dest;               ///< max_steps

@@ -25,6 +25,8 @@ bool isDir(const std::string &p) {
 
 } // namespace
 
+/// FGCC_STDLIB overrides the lookup; otherwise the installed copy, then the
+/// source tree's, so a build runs without being installed.
 std::string stdlibDir() {
   if (const char *env = std::getenv("FGCC_STDLIB"))
     return env;
@@ -40,12 +42,16 @@ std::string stdlibDir() {
 
 Session::Session(ConfigRequest request, SourceManager &sources) : req_(std::move(request)), sources_(sources) {}
 
+/// A new loader and environment: nothing loaded or compiled for an earlier
+/// config can leak into this one.
 void Session::setUp(std::vector<std::string> searchPath, const render::ProjectGlobals &globals) {
   loader_ = std::make_unique<TemplateLoader>(sources_, std::move(searchPath));
   env_ = std::make_unique<render::Environment>(*loader_, req_.commentMode);
   render::installGlobals(env_->globals(), globals);
 }
 
+/// Spec sections 10.1-10.2: find the workspace, render meta.yaml with its
+/// own search path and globals, and read the keys fgcc uses.
 ProjectInfo Session::loadProject(const std::string &projectDir) {
   ProjectInfo info;
   info.projectDir = projectDir;
@@ -56,6 +62,8 @@ ProjectInfo Session::loadProject(const std::string &projectDir) {
   info.workspaceRoot = *ws;
   // meta.yaml is a template with its own search path (spec section 10.2).
   std::vector<std::string> metaPath{projectDir, *ws + "/forgather_workspace"};
+  // forgather_config_dir()/templates, platformdirs' Linux location; only
+  // searched when it exists.
   const char *xdg = std::getenv("XDG_CONFIG_HOME");
   const char *home = std::getenv("HOME");
   std::string userTemplates = (xdg && *xdg ? std::string(xdg) : std::string(home ? home : "/") + "/.config") +
@@ -65,6 +73,8 @@ ProjectInfo Session::loadProject(const std::string &projectDir) {
   info.metaSearchPath = metaPath;
 
   TemplateLoader loader(sources_, metaPath);
+  // The comment mode only changes blank lines (spec section 3.4), which
+  // cannot change the keys read below.
   render::Environment env(loader, CommentMode::Preserve);
   render::installGlobals(env.globals(), {projectDir, *ws});
   render::Dict args;
@@ -77,6 +87,8 @@ ProjectInfo Session::loadProject(const std::string &projectDir) {
 
   YAML::Node root;
   try {
+    // Only a few scalar keys are needed, so yaml-cpp suffices here; lookups
+    // keep PyYAML's last-duplicate-wins (YamlLookup.h).
     root = YAML::Load(result.text);
   } catch (const YAML::Exception &e) {
     render::LineMap map(result);
@@ -100,6 +112,8 @@ ProjectInfo Session::loadProject(const std::string &projectDir) {
   } else {
     dirs.push_back(projectDir + "/templates");
   }
+  // Made absolute against the working directory, not the project (spec
+  // section 10.2); missing directories are dropped.
   for (const std::string &d : dirs) {
     std::string abs = absolutePath(d);
     if (isDir(abs))
@@ -108,6 +122,9 @@ ProjectInfo Session::loadProject(const std::string &projectDir) {
   return info;
 }
 
+/// Two ways to name a config: a file path (inside a project or
+/// stand-alone), or `-p`/`-t` as in the reference (spec sections 10.1,
+/// 10.4). Either way `-I` directories and the stdlib come last.
 void Session::resolve() {
   std::vector<std::string> searchPath;
   render::ProjectGlobals globals;
@@ -117,6 +134,8 @@ void Session::resolve() {
       throw FatalError(SourceLoc{}, "config file '" + req_.path + "' not found");
     std::string dir = pypath::dirname(configPath_);
     std::optional<std::string> projectDir = findProjectDir(dir);
+    // A meta.yaml with no workspace above it: treat the config as stand-alone
+    // instead of failing for want of a workspace.
     if (projectDir && findWorkspaceRoot(*projectDir)) {
       project_ = loadProject(*projectDir);
       // A config inside the project's search path is loaded by its name,
@@ -129,6 +148,8 @@ void Session::resolve() {
         searchPath.insert(searchPath.begin(), dir);
       globals = {project_->projectDir, project_->workspaceRoot};
     } else {
+      // A stand-alone config: its own directory is the search path and stands
+      // in for both project_dir and workspace_root.
       searchPath.push_back(dir);
       globals = {dir, dir};
     }
@@ -148,6 +169,8 @@ void Session::resolve() {
       if (configs.empty())
         throw FatalError(SourceLoc{}, "project " + *projectDir + " has no configs under '" +
                                           project_->configPrefix + "/' and meta.yaml names no default_config");
+      // The reference takes the first file-system entry (spec section 10.3);
+      // fgcc the first sorted name, so the default does not depend on the disk.
       name = configs.front().first;
     }
     // os.path.join: an absolute name replaces the prefix, then is taken
@@ -158,12 +181,16 @@ void Session::resolve() {
     searchPath = project_->searchDirs;
     globals = {project_->projectDir, project_->workspaceRoot};
   }
+  // -I directories and the stdlib come after the project's own, so a
+  // project template of the same name always wins.
   for (const std::string &inc : req_.includeDirs)
     searchPath.push_back(absolutePath(inc));
   std::string lib = stdlibDir();
   if (isDir(lib))
     searchPath.push_back(lib);
   setUp(searchPath, globals);
+  // A config path outside the project's search directories (or with no
+  // project) is read directly; one inside them is found by name, as -t would.
   if (!configPath_.empty() && (!project_ || templateName_ == pypath::basename(configPath_)) &&
       searchPath.front() == pypath::dirname(configPath_)) {
     configSource_ = loader_->loadFile(configPath_, templateName_, SourceLoc{});
@@ -174,6 +201,8 @@ void Session::resolve() {
   }
 }
 
+/// `-D` values (and dynamic args) are render arguments, the highest
+/// priority names a template sees (spec section 4.2, layer 4).
 RenderedConfig Session::renderResolved() {
   const render::CompiledTemplate &tmpl = env_->adopt(templateName_, configSource_);
   render::Dict args;
@@ -185,12 +214,15 @@ RenderedConfig Session::renderResolved() {
   out.project = project_;
   out.searchPath = loader_->searchPath();
   out.result = env_->render(tmpl, args);
+  // The line map is what lets later phases point at template lines.
   out.lineMap = render::LineMap(out.result);
   for (const render::CompiledTemplate *t : env_->loadOrder())
     out.loaded.emplace_back(t->lines.name, t->lines.file ? t->lines.file->path() : "");
   return out;
 }
 
+/// Parse, construct and check (spec sections 6-8.3); errors are thrown at
+/// the template line through the config's line map.
 ConfigGraph Session::buildGraph(const RenderedConfig &config, bool stopAfterParse) {
   // The pp text is kept as a source file so diagnostics can quote it too.
   const SourceFile *pp = sources_.add("<rendered config>", config.result.text);
@@ -209,6 +241,8 @@ RenderedConfig Session::render() {
   return renderResolved();
 }
 
+/// For `ls`: the project's meta.yaml is rendered once, each config then
+/// gets its own loader and environment.
 RenderedConfig Session::renderProjectConfig(const ProjectInfo &project, const std::string &name) {
   project_ = project;
   templateName_ = pypath::join(project.configPrefix, name);

@@ -53,6 +53,9 @@ struct ConfigGraph {
   std::unique_ptr<yaml::PpLocator> where;
 };
 
+/// Resolves one config request to a loader, an environment and a template,
+/// and runs the front-end phases on it. Each Session builds fresh loader
+/// state, as spec section 2.3 requires of every config render.
 class Session {
 public:
   /// `sources` must outlive every diagnostic the session throws.

@@ -38,6 +38,8 @@ std::vector<std::pair<std::string, render::Value>> applyDynamicArgs(GlobalOption
   }
   std::vector<DynamicArg> declared;
   try {
+    // The reference loads dynamic args through Project, i.e. in preserve mode
+    // (spec section 3.4), whatever mode the command itself renders in.
     ConfigRequest probe = opts.request;
     probe.commentMode = CommentMode::Preserve;
     declared = readDynamicArgs(Session(probe, *opts.sources).render().result.text);
@@ -53,9 +55,12 @@ std::vector<std::pair<std::string, render::Value>> applyDynamicArgs(GlobalOption
   return values;
 }
 
+/// Applies the options that depend on the subcommand (comment mode,
+/// dynamic arguments), then dispatches to it.
 int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string> &defines, bool preserve,
                bool deleteComments, std::ostream &out, const std::vector<std::string> &lsDirs, bool lsRecursive,
                const std::string &format, const std::vector<std::string> &extras, bool noDyn) {
+  // -D values are render arguments, like the reference's dynamic args.
   for (const std::string &d : defines)
     opts.request.defines.push_back(parseDefine(d));
   // pp deletes `##` comment lines like the reference's `forgather pp`;
@@ -63,11 +68,14 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
   bool isPp = app.got_subcommand("pp") || app.got_subcommand("graph");
   opts.request.commentMode =
       (preserve || opts.debug) ? CommentMode::Preserve : (isPp || deleteComments) ? CommentMode::Delete : CommentMode::Preserve;
+  // Only commands that render a config can take its dynamic arguments;
+  // for the others a leftover argument is a usage error.
   bool rendersConfig = isPp || app.got_subcommand("trefs") || app.got_subcommand("targets") ||
                        app.got_subcommand("check") || !opts.emit.empty();
   if (!rendersConfig && !extras.empty())
     throw UsageError("unrecognized argument: " + extras.front());
   if (rendersConfig) {
+    // The reference's `pp` echoes what it received (spec section 10.6).
     auto received = applyDynamicArgs(opts, extras, noDyn);
     if (app.got_subcommand("pp") && !received.empty()) {
       render::Dict d;
@@ -106,6 +114,8 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
 } // namespace
 
 int main(int argc, char **argv) {
+  // fallthrough(): global options such as -p/-t are accepted after the
+  // subcommand too (the reference wants them before it).
   CLI::App app{"fgcc: compiles Forgather-dialect experiment configs into C++/LibTorch projects"};
   app.fallthrough();
   app.set_version_flag("--version", std::string("fgcc ") + FGCC_VERSION);
@@ -162,6 +172,7 @@ int main(int argc, char **argv) {
   trefs->add_option("config", opts.request.path, "Config file path");
   app.add_subcommand("index", "Print the project index (markdown)");
   app.add_subcommand("meta", "Print the project's meta config (markdown)");
+  // A subcommand is optional: `fgcc --emit=render x.yaml` has none.
   app.require_subcommand(0, 1);
   // Options a config declares in `dynamic_args` are parsed after the config
   // is known.
@@ -179,6 +190,7 @@ int main(int argc, char **argv) {
   } catch (const CLI::CallForVersion &e) {
     return app.exit(e);
   } catch (const CLI::ParseError &e) {
+    // CLI11 prints its own message; a usage error is status 2, like argparse.
     app.exit(e);
     return 2;
   }
@@ -201,6 +213,7 @@ int main(int argc, char **argv) {
     else if (!appPath.empty())
       leftover.push_back(appPath);
     std::vector<std::string> extras;
+    // Restore command-line order, which dynamic args need for `--x VALUE`.
     for (int i = 1; i < argc; ++i) {
       auto it = std::find(leftover.begin(), leftover.end(), argv[i]);
       if (it != leftover.end()) {
@@ -216,6 +229,7 @@ int main(int argc, char **argv) {
     std::cerr << "fgcc: error: " << e.what() << "\nRun with --help for more information.\n";
     return 2;
   } catch (const FatalError &e) {
+    // Flush stdout first so partial output and the diagnostic do not interleave.
     std::cout.flush();
     printer.print(e.diag());
     return 1;

@@ -15,6 +15,8 @@ namespace fgcc::graph {
 
 namespace {
 
+/// One memoised walk; the first problem found is thrown, as the reference
+/// raises on the first one.
 class Checker {
 public:
   Checker(const yaml::PpLocator &where, size_t nodes) : where_(where), seen_(nodes + 1, 0) {}
@@ -31,6 +33,8 @@ public:
   }
 
 private:
+  /// Identity is by object (spec section 8.1): the same node reached twice
+  /// through aliases is fine, two nodes with one `@name` are not.
   void checkName(const Node *n) {
     auto [it, inserted] = names_.emplace(n->explicitName, n);
     if (inserted || it->second == n)

@@ -21,6 +21,8 @@
 
 namespace fgcc::graph {
 
+/// Forgather: the reference's bytes (`--compat=forgather`, spec section 14's
+/// quirk table); Fixed: the reloadable form described above.
 enum class YamlDialect { Fixed, Forgather };
 
 struct EncodeLimits {
@@ -32,6 +34,7 @@ struct EncodeLimits {
 /// Throws FatalError when the output would exceed the limit.
 std::string encodeYaml(const Graph &graph, YamlDialect dialect, EncodeLimits limits = {});
 
+/// The whole graph as JSON: nodes by id, sharing kept (docs/graph-json.md).
 std::string encodeJson(const Graph &graph);
 
 /// The reference's generated node names: alpha_, beta_, ..., omega_,

@@ -25,6 +25,8 @@
 
 namespace fgcc::graph {
 
+/// The kinds of graph values; the scalar kinds come first so that
+/// isScalar() is one comparison.
 enum class Kind : uint8_t {
   Null,
   Bool,
@@ -51,6 +53,7 @@ enum class TagForm : uint8_t { Singleton, Call, Factory, Partial, Lambda, Meta, 
 
 struct Node;
 
+/// One keyword argument of a call, in mapping order (spec section 7.3).
 struct KeywordArg {
   std::string name;
   Node *value;
@@ -58,6 +61,8 @@ struct KeywordArg {
   const Node *key = nullptr;
 };
 
+/// One graph value. A single struct for every kind keeps the arena simple;
+/// which fields are meaningful depends on `kind` (see the groups below).
 struct Node {
   uint32_t id = 0;
   Kind kind = Kind::Null;
@@ -97,6 +102,9 @@ struct Node {
   bool isScalar() const { return kind <= Kind::Str; }
 };
 
+/// Owns the nodes of one loaded document. A deque keeps Node pointers
+/// stable as nodes are added, and ids are dense (1, 2, ...), so passes can
+/// index side tables by id.
 class Graph {
 public:
   Node *root = nullptr;

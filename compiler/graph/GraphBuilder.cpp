@@ -23,6 +23,8 @@ using YNode = yaml::Node;
 
 namespace {
 
+/// What the `!!` handle expands to: `!!float` arrives as
+/// `tag:yaml.org,2002:float`.
 const char *const kCorePrefix = "tag:yaml.org,2002:";
 
 /// Key of a scalar for dict lookups with Python equality (1 == 1.0 == True).
@@ -31,6 +33,7 @@ std::string keyOf(const Node &n) {
   case Kind::Null:
     return "N";
   case Kind::Bool:
+    // True == 1 == 1.0 in a Python dict, so all three share the "I" space.
     return "I" + std::to_string(n.boolValue ? 1 : 0);
   case Kind::Int:
     return "I" + std::to_string(n.intValue);
@@ -56,6 +59,8 @@ const TagRule kTagRules[] = {{"!factory", TagForm::Factory}, {"!singleton", TagF
                              {"!tuple", TagForm::Tuple},     {"!list", TagForm::List},
                              {"!dlist", TagForm::DList},     {"!dict", TagForm::Dict}};
 
+/// The node class each tag creates (spec section 7.3's table): `!call` and
+/// the container tags are singletons, `!lambda` is `!partial`.
 CallKind callKindOf(TagForm f) {
   switch (f) {
   case TagForm::Factory:
@@ -82,6 +87,10 @@ std::string describe(const YNode &n) {
   }
 }
 
+/// Constructs graph nodes from YAML nodes depth-first (children before the
+/// node that takes them, as the reference's `load_depth_first`, spec
+/// section 6.1), memoised by YAML node id so an anchor and all its aliases
+/// yield one Node.
 class Builder {
 public:
   Builder(Graph &g, const yaml::PpLocator &where, size_t yamlNodes)
@@ -93,8 +102,11 @@ public:
     // YAML node ids are dense, so the memo is a plain vector.
     if (Node *done = built_[y->id])
       return done;
+    // An alias of an enclosing anchor: PyYAML's "unconstructable recursive
+    // node". Later phases may therefore assume the graph is acyclic.
     if (inProgress_[y->id])
       fail(y, "found unconstructable recursive node (a reference cycle: the node contains an alias of itself)");
+    // Bound the recursion so hostile input cannot overflow the C++ stack.
     if (++depth_ > 10000)
       fail(y, "the document is nested too deeply");
     inProgress_[y->id] = 1;
@@ -111,6 +123,8 @@ public:
       return;
     std::vector<std::pair<Node *, Node *>> kept;
     for (auto &e : root->entries) {
+      // The reference calls key.startswith("."): a non-string key crashes there,
+      // and fgcc reports the same AttributeError text.
       if (e.first->kind != Kind::Str)
         fail(e.first, "'" + typeName(*e.first) + "' object has no attribute 'startswith'");
       if (e.first->str.empty() || e.first->str[0] != '.')
@@ -120,6 +134,8 @@ public:
   }
 
 private:
+  /// Errors are fatal, as PyYAML's exceptions are; the locator puts them at
+  /// the template line that produced the pp text.
   [[noreturn]] void fail(const YNode *y, const std::string &message) {
     throw FatalError(where_.error(y ? y->mark : yaml::Mark{}, message));
   }
@@ -127,6 +143,7 @@ private:
     throw FatalError(where_.error(n->mark, message));
   }
 
+  /// Python's type name of a value, for messages copied from the reference.
   static std::string typeName(const Node &n) {
     switch (n.kind) {
     case Kind::Null:
@@ -150,6 +167,8 @@ private:
     }
   }
 
+  /// A new node carrying both locations: the pp-text mark (for PyYAML-style
+  /// messages) and the template line it maps to (for fgcc's diagnostics).
   Node *make(Kind kind, const YNode *y) {
     Node *n = g_.newNode(kind);
     if (y) {
@@ -161,6 +180,9 @@ private:
 
   //===--- dispatch on the tag ---===//
 
+  /// Picks the constructor as the reference's loader does: no tag, a core
+  /// `!!` tag, the exact tag `!var`, then the first matching tag prefix
+  /// (spec section 7.1); any other tag is a ConstructorError.
   Node *construct(const YNode *y) {
     const std::string &tag = y->tag;
     if (tag.empty())
@@ -177,6 +199,8 @@ private:
     fail(y, "could not determine a constructor for the tag '" + tag + "'");
   }
 
+  /// An untagged node: quoted scalars are always strings; plain scalars are
+  /// typed by the YAML 1.1 implicit resolvers (spec section 6.3).
   Node *constructUntagged(const YNode *y) {
     switch (y->kind) {
     case NodeKind::Null:
@@ -208,10 +232,13 @@ private:
     }
     case yaml11::ScalarType::Timestamp: {
       Node *n = make(Kind::Unsupported, y);
+      // Kept, not rejected: the reference loads it and fails only in its graph
+      // check, whose message names the Python type (`YYYY-MM-DD` is a date).
       n->str = y->value.size() == 10 ? "datetime.date" : "datetime.datetime";
       n->written = y->value;
       return n;
     }
+    // `<<` outside a key position has no constructor in PyYAML.
     case yaml11::ScalarType::Merge:
       fail(y, "could not determine a constructor for the tag 'tag:yaml.org,2002:merge'");
     case yaml11::ScalarType::Value:
@@ -228,6 +255,8 @@ private:
     return n;
   }
 
+  /// Python ints are unbounded; fgcc's are int64 (enough for the template
+  /// library, spec section 14), so a larger literal is an error, not a wrap.
   Node *integer(const YNode *y, const yaml11::ResolvedScalar &r) {
     if (r.overflow)
       fail(y, "integer " + y->value + " does not fit in 64 bits");
@@ -240,6 +269,7 @@ private:
   Node *constructCore(const YNode *y, const std::string &name) {
     if (name == "omap" || name == "pairs")
       return pairsList(y);
+    // `!!seq`/`!!map` only restate what an untagged collection already is.
     if (name == "seq" || name == "map") {
       YNode copy = *y;
       copy.tag.clear();
@@ -248,6 +278,7 @@ private:
     static const char *const known[] = {"str", "null", "bool", "int", "float", "binary", "timestamp", "set"};
     if (std::find(std::begin(known), std::end(known), name) == std::end(known))
       fail(y, "could not determine a constructor for the tag '" + y->tag + "'");
+    // `!!set` is written as a mapping; every other core tag needs a scalar.
     if (y->kind != NodeKind::Scalar && y->kind != NodeKind::Null && name != "set")
       fail(y, "expected a scalar node, but found " + describe(*y).substr(2));
     if (name == "str")
@@ -270,6 +301,7 @@ private:
     }
     if (name == "float")
       return lenientFloat(y);
+    // Loadable but rejected by the graph check (spec section 6.7).
     if (name == "binary" || name == "timestamp" || name == "set") {
       Node *n = make(Kind::Unsupported, y);
       n->str = name == "binary" ? "bytes" : name == "set" ? "set" : "datetime.datetime";
@@ -314,6 +346,7 @@ private:
         text += c;
     char *end = nullptr;
     double v = std::strtod(text.c_str(), &end);
+    // strtod takes hex floats, Python's float() does not.
     bool hex = text.find_first_of("xX") != std::string::npos;
     if (text.empty() || *end || hex)
       fail(y, "could not convert string to float: '" + y->value + "'");
@@ -323,6 +356,7 @@ private:
 
   //===--- collections ---===//
 
+  /// An untagged sequence: a Python list.
   Node *constructList(const YNode *y) {
     Node *n = make(Kind::List, y);
     for (const YNode *item : y->items)
@@ -330,6 +364,8 @@ private:
     return n;
   }
 
+  /// A plain `<<` or an explicit `!!merge` key; a quoted '<<' is an ordinary
+  /// string key.
   static bool isMergeKey(const YNode *k) {
     return k->kind == NodeKind::Scalar &&
            ((k->tag.empty() && k->style == yaml::ScalarStyle::Plain && k->value == "<<") ||
@@ -339,6 +375,7 @@ private:
   /// PyYAML's flatten_mapping: merged pairs first (a list of maps in
   /// reverse order), then the mapping's own pairs.
   void flatten(const YNode *m, std::vector<std::pair<const YNode *, const YNode *>> &out, int depth) {
+    // A merge can pull in a mapping that merges another; bound the chain.
     if (depth > 200)
       fail(m, "merge keys nested too deeply");
     std::vector<std::pair<const YNode *, const YNode *>> merged, own;
@@ -358,6 +395,8 @@ private:
           subs.emplace_back();
           flatten(sub, subs.back(), depth + 1);
         }
+        // Reversed, so that with "last value wins" the earlier list entries
+        // override the later ones (spec section 6.4).
         for (auto it = subs.rbegin(); it != subs.rend(); ++it)
           merged.insert(merged.end(), it->begin(), it->end());
       } else {
@@ -384,6 +423,8 @@ private:
       if (!key->isScalar())
         fail(k, "while constructing a mapping: found unhashable key");
       Node *value = build(v);
+      // Duplicate keys are allowed (spec section 6.4): template overrides and
+      // `!dlist` rely on the first position keeping the last value.
       auto [it, inserted] = index.emplace(keyOf(*key), entries.size());
       if (inserted)
         entries.emplace_back(key, value);
@@ -393,6 +434,7 @@ private:
     return entries;
   }
 
+  /// An untagged mapping: a Python dict, merge keys applied.
   Node *constructDict(const YNode *y) {
     Node *n = make(Kind::Dict, y);
     n->entries = constructPairs(y);
@@ -401,6 +443,9 @@ private:
 
   //===--- Forgather's tags ---===//
 
+  /// `!var name` or `!var {name: n, default: d}` (spec section 7.5); the
+  /// mapping keys are VarNode's constructor parameters, hence the
+  /// TypeError-style messages for anything else.
   Node *constructVar(const YNode *y) {
     Node *n = make(Kind::Var, y);
     if (y->kind == NodeKind::Sequence)
@@ -431,6 +476,8 @@ private:
     return n;
   }
 
+  /// A callable or container tag. The suffix after the matched prefix is
+  /// `<any char>spec[@name]` (spec section 7.2).
   Node *constructTagged(const YNode *y, TagForm form, const std::string &suffix) {
     Node *n = make(Kind::Callable, y);
     n->form = form;
@@ -440,11 +487,14 @@ private:
     std::string value = suffix.empty() ? "" : suffix.substr(py::length(suffix.substr(0, 1)) ? 1 : 0);
     if (!suffix.empty()) {
       size_t first = 0;
+      // Python drops one character, which may be several UTF-8 bytes.
       py::decodeUtf8(suffix, first);
       value = suffix.substr(first);
     }
     size_t at = value.find('@');
     n->spec = value.substr(0, at);
+    // No `@`, or nothing after it: unnamed. So `!dict@name`, whose `@` is the
+    // dropped first character, loses its name to the spec, as in the reference.
     if (at != std::string::npos && at + 1 < value.size()) {
       n->explicitName = value.substr(at + 1);
       n->hasName = true;
@@ -463,10 +513,13 @@ private:
     }
   }
 
+  /// The "empty" accepted by container tags: a tag with no value.
   static bool emptyScalar(const YNode *y) {
     return y->kind == NodeKind::Null || (y->kind == NodeKind::Scalar && y->value.empty());
   }
 
+  /// `!list` / `!tuple` (spec section 7.4): the sequence becomes ONE
+  /// positional argument of named_list / named_tuple.
   Node *containerList(Node *n, const YNode *y, TagForm form) {
     n->spec = form == TagForm::Tuple ? "named_tuple" : "named_list";
     if (emptyScalar(y)) {
@@ -487,6 +540,8 @@ private:
     return n;
   }
 
+  /// `!dict` (spec section 7.4): the mapping's entries become keyword
+  /// arguments of named_dict.
   Node *containerDict(Node *n, const YNode *y) {
     n->spec = "named_dict";
     if (emptyScalar(y))
@@ -505,6 +560,9 @@ private:
     return n;
   }
 
+  /// `!dlist` (spec section 7.4): the values of a mapping, in first-key
+  /// position, minus those set to null. Keys are labels that let a child
+  /// template replace (`key: new`) or delete (`key: ~`) an item.
   Node *containerDList(Node *n, const YNode *y) {
     n->spec = "named_list";
     if (emptyScalar(y))
@@ -536,6 +594,8 @@ private:
       }
       return;
     }
+    // Mapping form: the reference applies its `arg(\d+)` regex to every key,
+    // so a non-string key is Python's TypeError from `re`.
     std::vector<std::pair<Node *, Node *>> entries = constructPairs(y);
     for (const auto &e : entries)
       if (e.first->kind != Kind::Str)
@@ -547,6 +607,8 @@ private:
       return nullptr;
     };
     Node *args = find("args"), *kwargs = find("kwargs");
+    // Explicit `args`/`kwargs` only when they are the sole keys and non-null;
+    // `{args: ~}` is a keyword argument named `args`.
     bool onlyArgs = entries.size() == 1 && args && args->kind != Kind::Null;
     bool onlyKwargs = entries.size() == 1 && kwargs && kwargs->kind != Kind::Null;
     bool both = entries.size() == 2 && args && kwargs && args->kind != Kind::Null && kwargs->kind != Kind::Null;
@@ -581,11 +643,14 @@ private:
       const std::string &k = key->str;
       bool argN = k.size() > 3 && k.compare(0, 3, "arg") == 0 &&
                   std::all_of(k.begin() + 3, k.end(), [](char c) { return c >= '0' && c <= '9'; });
+      // Keeps stoull in range; an absurdly long index stays a keyword.
       if (argN && k.size() < 22)
         positional.emplace_back(std::stoull(k.substr(3)), value);
       else
         keywords.push_back({k, value, key});
     }
+    // Stable: equal indices (`arg1`, `arg01`) keep mapping order, where the
+    // reference would go on to compare the values.
     std::stable_sort(positional.begin(), positional.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });
     for (const auto &p : positional)
@@ -616,6 +681,8 @@ private:
 
 } // namespace
 
+/// Python's repr for scalars (spec section 4.3); containers and nodes are
+/// never asked for theirs here.
 std::string scalarRepr(const Node &n) {
   switch (n.kind) {
   case Kind::Null:
@@ -635,6 +702,9 @@ std::string scalarRepr(const Node &n) {
 
 bool sameKey(const Node &a, const Node &b) { return keyOf(a) == keyOf(b); }
 
+/// An empty document gives a null root (the reference's None config).
+/// `isConfig` is false for standalone values (a `-D` define), which keep
+/// their dot keys.
 std::unique_ptr<Graph> buildGraph(const yaml::Document &doc, const yaml::PpLocator &where, bool isConfig) {
   auto g = std::make_unique<Graph>();
   Builder builder(*g, where, doc.size());

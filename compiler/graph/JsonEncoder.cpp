@@ -17,6 +17,7 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+/// The `kind` strings of docs/graph-json.md.
 const char *kindName(Kind k) {
   switch (k) {
   case Kind::Null: return "null";
@@ -34,6 +35,7 @@ const char *kindName(Kind k) {
   return "null";
 }
 
+/// The `call` strings of docs/graph-json.md (spec section 8.4's behaviours).
 const char *callKindName(CallKind k) {
   switch (k) {
   case CallKind::Singleton: return "singleton";
@@ -44,6 +46,8 @@ const char *callKindName(CallKind k) {
   return "singleton";
 }
 
+/// Every node reachable from `n`, dict keys and captured values included
+/// (unlike the reference's walk): JSON consumers get the whole graph.
 void collect(const Node *n, std::set<const Node *, bool (*)(const Node *, const Node *)> &out) {
   if (!n || !out.insert(n).second)
     return;
@@ -62,6 +66,7 @@ void collect(const Node *n, std::set<const Node *, bool (*)(const Node *, const 
   collect(n->defaultValue, out);
 }
 
+/// One node as an object; children appear as ids, never inline.
 json nodeJson(const Node *n) {
   json j;
   j["id"] = n->id;
@@ -74,6 +79,7 @@ json nodeJson(const Node *n) {
     j["value"] = n->intValue;
     break;
   case Kind::Float:
+    // JSON has no inf/nan, so those are written as strings.
     if (std::isfinite(n->floatValue))
       j["value"] = n->floatValue;
     else
@@ -136,6 +142,8 @@ json nodeJson(const Node *n) {
 
 } // namespace
 
+/// Nodes sorted by id, i.e. in document order, so the same config always
+/// gives the same bytes (no addresses leak into the output).
 std::string encodeJson(const Graph &graph) {
   std::set<const Node *, bool (*)(const Node *, const Node *)> nodes(
       [](const Node *a, const Node *b) { return a->id < b->id; });

@@ -12,6 +12,8 @@
 
 namespace fgcc::graph {
 
+/// `alpha_` is digit 0, so index 24 is `beta_alpha_` (spec section 9.1):
+/// the do/while gives index 0 one digit instead of none.
 std::string generatedName(size_t index) {
   static const char *const digits[] = {"alpha",   "beta", "gamma", "delta", "epsilon", "zeta",
                                        "eta",     "theta", "iota", "kappa", "lambda",  "mu",
@@ -60,11 +62,14 @@ public:
 private:
   using Reached = std::unordered_map<const Node *, uint8_t>;
 
+  /// Adds `k` references of callable `c` to a tally, saturating at 2.
   static void add(Reached &into, const Node *c, uint8_t k) {
     uint8_t &slot = into[c];
     slot = static_cast<uint8_t>(std::min(2, slot + k));
   }
 
+  /// The reference's walk order (spec section 8.2), plus the captured values
+  /// when they will be written.
   template <typename Fn> void children(const Node *n, Fn fn) {
     forEachChild(n, fn);
     if (!withCaptured_)
@@ -74,6 +79,9 @@ private:
         fn(extra);
   }
 
+  /// Counts `n` and what it reaches. `sink` collects the callables reached
+  /// through the enclosing container so that container's memo can replay
+  /// them on its next visit instead of walking it again.
   void visit(const Node *n, Reached *sink) {
     if (n->isCallable()) {
       if (sink)
@@ -81,6 +89,7 @@ private:
       uint8_t &c = count_[n];
       bool first = c == 0;
       c = static_cast<uint8_t>(std::min(2, c + 1));
+      // Like the reference: a repeated callable is counted but not re-entered.
       if (!first)
         return;
       order_.push_back(n);
@@ -115,6 +124,8 @@ private:
 
 /// Counts how often each plain container is referenced (fixed dialect:
 /// shared ones get an anchor).
+/// Callables are counted too, only so that a shared callable's subtree is
+/// walked once.
 void countContainers(const Node *n, std::unordered_map<const Node *, size_t> &refs) {
   if ((n->isContainer() || n->kind == Kind::Var) && refs[n]++ > 0)
     return;
@@ -131,6 +142,9 @@ void countContainers(const Node *n, std::unordered_map<const Node *, size_t> &re
     countContainers(n->defaultValue, refs);
 }
 
+/// Writes `graph --format yaml` (spec section 9.2) in either dialect; see
+/// Encoders.h for what the fixed dialect changes. `level` follows the
+/// reference: it starts at -1 and each nested value is one level deeper.
 class YamlEncoder {
 public:
   YamlEncoder(const Graph &g, YamlDialect dialect, EncodeLimits limits)
@@ -139,6 +153,8 @@ public:
       countContainers(g.root, refs_);
   }
 
+  /// A mapping root gets the `.define:` section first; any other root has
+  /// its named nodes anchored inline at their first occurrence.
   std::string run() {
     const Node *root = g_.root;
     if (!root)
@@ -153,6 +169,7 @@ public:
     } else {
       out = encode(root, -1);
     }
+    // The reference strip()s its result (the CLI's print adds the newline).
     std::string text = py::strip(out);
     if (fixed_ && text.empty() && root->kind == Kind::Dict)
       return "{}"; // every key was a dot-key
@@ -160,6 +177,8 @@ public:
   }
 
 private:
+  /// Every write goes through here so the size limit bounds memory before
+  /// an alias bomb can exhaust it.
   void append(std::string &out, const std::string &text) {
     if (out.size() + text.size() > limits_.maxBytes)
       throw FatalError(SourceLoc{}, "the encoded graph exceeds " + std::to_string(limits_.maxBytes >> 20) +
@@ -167,8 +186,12 @@ private:
     out += text;
   }
 
+  /// Four spaces per level; the root's level -1 indents like level 0.
   static std::string indent(int level) { return std::string(static_cast<size_t>(level < 0 ? 0 : level) * 4, ' '); }
 
+  /// The definitions section: every named callable, children before parents,
+  /// each written once as `.define: &name ...` followed by a blank line.
+  /// Skipping walked nodes changes nothing, since a node is defined once.
   void defineBottomUp(const Node *n, std::unordered_set<const Node *> &walked, std::string &out) {
     if (!walked.insert(n).second)
       return;
@@ -184,6 +207,8 @@ private:
 
   //===--- values ---===//
 
+  /// One value at `level`. Scalars are Python reprs in the Forgather dialect
+  /// and YAML 1.1 scalars that read back identically in the fixed one.
   std::string encode(const Node *n, int level) {
     switch (n->kind) {
     case Kind::Null:
@@ -212,6 +237,7 @@ private:
       return shared(n, level, [&] { return var(n, level + 1); });
     case Kind::Callable:
       return encodeCallable(n, level);
+    // checkGraph rejects these before any encoding; write the text anyway.
     case Kind::Unsupported:
       return string(n->written, level + 1);
     }
@@ -234,6 +260,8 @@ private:
     return "&" + anchor + " " + body();
   }
 
+  /// Block sequence items, each `\n<indent>- value`; the caller's line thus
+  /// ends with a trailing space after `key:` (spec section 9.2).
   std::string list(const std::vector<Node *> &items, int level) {
     std::string out;
     for (const Node *item : items)
@@ -241,6 +269,7 @@ private:
     return out;
   }
 
+  /// Block mapping entries, each `\n<indent>key: value`.
   std::string dict(const std::vector<std::pair<Node *, Node *>> &entries, int level) {
     std::string out;
     for (const auto &[k, v] : entries)
@@ -248,6 +277,7 @@ private:
     return out;
   }
 
+  /// A call's keyword arguments, written like mapping entries.
   std::string keywords(const std::vector<KeywordArg> &kwargs, int level) {
     std::string out;
     for (const KeywordArg &kw : kwargs)
@@ -271,6 +301,8 @@ private:
     return yaml11::strToYaml(s, yaml11::ScalarContext{1, true});
   }
 
+  /// A string value: `repr(s)` in the reference, or `|` plus its lines when
+  /// it holds a newline (spec section 9.2).
   std::string string(const std::string &s, int level) {
     // NEL and the Unicode line separators are line breaks to a YAML reader.
     bool breaks = s.find("\xc2\x85") != std::string::npos || s.find("\xe2\x80\xa8") != std::string::npos ||
@@ -295,6 +327,8 @@ private:
     return out;
   }
 
+  /// `!var 'name'`, or with a default `!var { name: ..., default: ... }`,
+  /// whose default the reference prints as a Python repr.
   std::string var(const Node *n, int level) {
     std::string name = fixed_ ? yaml11::strToYaml(n->str, yaml11::ScalarContext{1, false}) : py::strRepr(n->str);
     if (!n->hasDefault)
@@ -336,6 +370,8 @@ private:
   /// control characters.
   static std::string escapeDouble(const std::string &in) {
     std::string s = in;
+    // Mark the multi-byte line separators with a \x01 placeholder first, so
+    // the byte loop below can write them as YAML's \N \L \P escapes.
     for (auto [from, to] : {std::pair<const char *, const char *>{"\xc2\x85", "\x01N"}, {"\xe2\x80\xa8", "\x01L"},
                             {"\xe2\x80\xa9", "\x01P"}})
       for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at))
@@ -366,6 +402,9 @@ private:
 
   //===--- callables ---===//
 
+  /// The tag a callable is written with: the reference collapses the tag
+  /// families to `!meta`, `!factory`, `!lambda` or `!singleton` plus
+  /// `:spec@name` (spec section 9.2).
   std::string tagOf(const Node *n) {
     if (fixed_) {
       // Containers keep their own tags, so that they read back as written.
@@ -393,12 +432,14 @@ private:
     return std::string(base) + ":" + n->spec + nameSuffix(n, false);
   }
 
+  /// `@name` after a spec, or `:@name` on a container tag, which has none.
   static std::string nameSuffix(const Node *n, bool container) {
     if (!n->hasName)
       return "";
     return (container ? ":@" : "@") + n->explicitName;
   }
 
+  /// Whether the fixed dialect writes `n` with its own container tag.
   bool isContainerTag(const Node *n) const {
     return fixed_ && (n->form == TagForm::List || n->form == TagForm::DList || n->form == TagForm::Tuple ||
                       n->form == TagForm::Dict) &&
@@ -424,6 +465,8 @@ private:
     return anchors_[n] = unique;
   }
 
+  /// A callable: an alias if it was already written; otherwise `&name ` when
+  /// named, then the tag and the arguments (spec section 9.2).
   std::string encodeCallable(const Node *n, int level) {
     const std::string *name = namer_.name(n);
     if (name && defined_.count(n))
@@ -455,6 +498,8 @@ private:
     }
     if (!fixed_ && n->spec == "named_dict" && n->args.empty())
       return out + keywords(n->kwargs, level + 1);
+    // The reference appends `!tuple` right after the tag, giving the
+    // unreloadable `!singleton:named_tuple!tuple` (spec section 9.2, a quirk).
     if (!fixed_ && n->spec == "named_tuple" && n->kwargs.empty()) {
       if (!n->args.empty() && n->args[0]->isContainer())
         out += "!tuple" + list(n->args[0]->items, level + 1);
@@ -476,6 +521,8 @@ private:
     } else if (args) {
       out += list(n->args, level + 1);
     } else if (kws) {
+      // Keywords named `args`, `kwargs` or `argN` would be read back as the
+      // explicit sections or as positionals (spec section 7.3); nest them.
       bool ambiguous = fixed_ && [&] {
         for (const KeywordArg &k : kwargs)
           if (k.name == "args" || k.name == "kwargs" || (k.name.rfind("arg", 0) == 0 && k.name.size() > 3 &&
@@ -504,6 +551,7 @@ private:
 
 } // namespace
 
+/// Entry point of `graph --format yaml`.
 std::string encodeYaml(const Graph &graph, YamlDialect dialect, EncodeLimits limits) {
   return YamlEncoder(graph, dialect, limits).run();
 }

@@ -17,6 +17,9 @@
 
 namespace fgcc {
 
+/// What the driver knows about a project once its `meta.yaml` is rendered
+/// (spec section 10.2); the defaults are the reference's (`ls` prints
+/// `Anonymous` / `No Description` when meta.yaml gives none).
 struct ProjectInfo {
   std::string projectDir;    ///< absolute
   std::string workspaceRoot; ///< absolute

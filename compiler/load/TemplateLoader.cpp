@@ -23,6 +23,8 @@ std::string canonicalPath(const std::string &path) {
   return buf;
 }
 
+/// Whether canonical `path` lies strictly inside canonical `dir`; the `/`
+/// check keeps `/a/bc` from passing as inside `/a/b`.
 bool isBelow(const std::string &path, const std::string &dir) {
   if (dir == "/")
     return true;
@@ -57,6 +59,7 @@ size_t skipSpaces(std::string_view t, size_t i) {
   return i;
 }
 
+/// `-*` from `i`; returns the offset after the run.
 size_t skipDashes(std::string_view t, size_t i) {
   while (i < t.size() && t[i] == '-')
     ++i;
@@ -73,6 +76,7 @@ bool matchSeparator(std::string_view t, size_t pos, std::string &name, size_t &e
   if (d - i < 3)
     return false;
   i = skipSpaces(t, d);
+  // Group 1, `[\w./]+`: `\w` is Unicode-aware in Python, so decode UTF-8.
   size_t nameBegin = i;
   while (i < t.size()) {
     size_t next = i;
@@ -95,6 +99,8 @@ bool matchSeparator(std::string_view t, size_t pos, std::string &name, size_t &e
 
 } // namespace
 
+/// Canonical forms are computed once; a missing directory gets an empty
+/// one and can never contain a match.
 TemplateLoader::TemplateLoader(SourceManager &sources, std::vector<std::string> searchPath,
                                LoadLimits limits)
     : sources_(sources), searchPath_(std::move(searchPath)), limits_(limits) {
@@ -102,6 +108,9 @@ TemplateLoader::TemplateLoader(SourceManager &sources, std::vector<std::string> 
     canonicalDirs_.push_back(canonicalPath(dir));
 }
 
+/// Python's re.split with the separator regex of spec section 2.2: each
+/// separator eats the newline before and after it, so a separator can be
+/// neither the first line nor an unterminated last line.
 std::vector<TemplatePart> TemplateLoader::split(std::string_view text) {
   std::vector<TemplatePart> parts;
   std::string pendingName; // name of the part being collected; empty = file's own
@@ -125,6 +134,9 @@ std::vector<TemplatePart> TemplateLoader::split(std::string_view text) {
   return parts;
 }
 
+/// Jinja's split_template_path (spec section 2.1): empty and `.` segments
+/// are dropped. Where Jinja answers "not found" for `..`, fgcc gives a
+/// clear error instead, and also refuses absolute names and NUL bytes.
 std::vector<std::string> TemplateLoader::nameSegments(std::string_view name, SourceLoc at) {
   if (!name.empty() && name.front() == '/')
     throw FatalError(at, "template name '" + std::string(name) +
@@ -149,6 +161,8 @@ std::vector<std::string> TemplateLoader::nameSegments(std::string_view name, Sou
   return segments;
 }
 
+/// Reads a whole template file; the size check comes first so a huge (or
+/// device) file is refused before any of it is read.
 std::string TemplateLoader::readChecked(const std::string &path, SourceLoc at) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
@@ -167,6 +181,9 @@ std::string TemplateLoader::readChecked(const std::string &path, SourceLoc at) {
 }
 
 std::shared_ptr<const TemplateSource>
+/// Reads and splits a file: returns the file's own template (named `name`)
+/// and registers every sub-template under its bare name, replacing any
+/// earlier registration of that name (spec section 2.2).
 TemplateLoader::registerFile(const std::string &path, std::string name, SourceLoc at) {
   std::string text = readChecked(path, at);
   const SourceFile *file = sources_.add(displayPath(path), text);
@@ -180,6 +197,8 @@ TemplateLoader::registerFile(const std::string &path, std::string name, SourceLo
   for (TemplatePart &part : split(text)) {
     auto src = std::make_shared<TemplateSource>();
     src->file = file;
+    // Remember where the part starts so diagnostics give true file lines,
+    // not the reference's sub-template-relative ones (spec section 12).
     src->firstLine = locAt(file, text, part.offset).line;
     src->text = std::move(part.text);
     if (part.name.empty()) {
@@ -193,6 +212,8 @@ TemplateLoader::registerFile(const std::string &path, std::string name, SourceLo
   return own;
 }
 
+/// The registry shadows files of the same name, as the reference's
+/// loader consults its sub-templates first (spec section 2.1).
 std::shared_ptr<const TemplateSource> TemplateLoader::find(std::string_view name, SourceLoc at) {
   if (auto it = registry_.find(name); it != registry_.end())
     return it->second;
@@ -222,6 +243,7 @@ TemplateLoader::loadFile(const std::string &path, std::string name, SourceLoc at
   return registerFile(path, std::move(name), at);
 }
 
+/// The pseudo file `<name>` lets diagnostics point into added text.
 void TemplateLoader::addTemplate(std::string name, std::string text) {
   auto src = std::make_shared<TemplateSource>();
   src->file = sources_.add("<" + name + ">", text);

@@ -47,6 +47,10 @@ struct LoadLimits {
   size_t maxFileBytes = 64u << 20;
 };
 
+/// Resolves template names to sources (spec section 2): sub-templates and
+/// added templates first, then the search path in order. Each file read
+/// (re-)registers its sub-templates, so load order matters as in the
+/// reference (spec section 2.2).
 class TemplateLoader {
 public:
   TemplateLoader(SourceManager &sources, std::vector<std::string> searchPath,

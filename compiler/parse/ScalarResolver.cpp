@@ -19,6 +19,8 @@ template <typename Pred> size_t run(std::string_view s, size_t &i, Pred p) {
   return i - begin;
 }
 
+/// Exact, case-sensitive membership: PyYAML lists each accepted spelling
+/// (`true`, `True`, `TRUE`), so `tRue` stays a string.
 bool oneOf(std::string_view s, std::initializer_list<std::string_view> options) {
   for (std::string_view o : options)
     if (s == o)
@@ -26,6 +28,7 @@ bool oneOf(std::string_view s, std::initializer_list<std::string_view> options) 
   return false;
 }
 
+/// Length of an optional leading `-` or `+` (0 or 1).
 size_t skipSign(std::string_view s) { return !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0; }
 
 /// `(?::[0-5]?[0-9])+` starting at i.
@@ -55,12 +58,15 @@ bool optionalExponent(std::string_view s, size_t &i) {
   return run(s, i, isDigit) > 0;
 }
 
+/// PyYAML 6.0's float resolver (spec section 6.3). An exponent needs both a
+/// `.` in the mantissa and a sign, so `1e-5` and `1.0e5` are not floats.
 bool isFloat(std::string_view s) {
   auto digitOrUnderscore = [](char c) { return isDigit(c) || c == '_'; };
   size_t sign = skipSign(s);
   std::string_view body = s.substr(sign);
   if (oneOf(body, {".inf", ".Inf", ".INF"}))
     return true;
+  // Unlike .inf, NaN takes no sign in the reference's regex.
   if (sign == 0 && oneOf(s, {".nan", ".NaN", ".NAN"}))
     return true;
   // \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?  (no sign; PyYAML 6.0's form)
@@ -91,6 +97,8 @@ bool isFloat(std::string_view s) {
   return optionalExponent(s, i) && i == s.size();
 }
 
+/// PyYAML's int resolver: binary, octal (a leading 0; `0o17` is a string),
+/// decimal, hex and sexagesimal (`1:30` = 90), `_` allowed as a separator.
 bool isInt(std::string_view s) {
   size_t i = skipSign(s);
   std::string_view b = s.substr(i);
@@ -119,6 +127,8 @@ bool isInt(std::string_view s) {
   return sexagesimalTail(b, j) && j == b.size();
 }
 
+/// PyYAML's timestamp resolver. Such scalars load in the reference but are
+/// then rejected by its graph check (spec sections 6.3, 8.3).
 bool isTimestamp(std::string_view s) {
   // YYYY-MM-DD, or a date-time; both start with the date.
   if (s.size() < 8 || !isDigit(s[0]) || !isDigit(s[1]) || !isDigit(s[2]) || !isDigit(s[3]) || s[4] != '-')
@@ -170,6 +180,7 @@ bool isTimestamp(std::string_view s) {
   return i == s.size();
 }
 
+/// PyYAML's constructors drop every `_` before converting the digits.
 std::string withoutUnderscores(std::string_view s) {
   std::string out;
   for (char c : s)
@@ -192,6 +203,9 @@ long double sexagesimal(const std::string &s) {
   return value;
 }
 
+/// PyYAML's int constructor. The magnitude is computed in long double so a
+/// value beyond int64 is detected (and flagged as overflow) rather than
+/// wrapped.
 void constructInt(std::string_view text, ResolvedScalar &r) {
   std::string v = withoutUnderscores(text);
   int sign = 1;
@@ -228,6 +242,8 @@ void constructInt(std::string_view text, ResolvedScalar &r) {
   r.intValue = static_cast<int64_t>(value);
 }
 
+/// PyYAML's float constructor: underscores dropped, case-folded for
+/// `.inf`/`.nan`, base 60 for sexagesimal forms.
 void constructFloat(std::string_view text, ResolvedScalar &r) {
   std::string v = withoutUnderscores(text);
   for (char &c : v)
@@ -249,6 +265,9 @@ void constructFloat(std::string_view text, ResolvedScalar &r) {
 
 } // namespace
 
+/// Tests the resolvers of spec section 6.3; their accepted sets are
+/// disjoint, so the order of the tests does not change the result.
+/// Anything no resolver accepts is a string.
 ResolvedScalar resolvePlain(std::string_view s) {
   ResolvedScalar r;
   if (oneOf(s, {"", "~", "null", "Null", "NULL"})) {

@@ -15,8 +15,12 @@
 
 namespace fgcc::yaml11 {
 
+/// The implicit tags of spec section 6.3. Merge is the `<<` key (section
+/// 6.4); Timestamp and Value exist so such scalars fail as in the reference
+/// (a `=` value at construction, a timestamp in the graph check, 8.3).
 enum class ScalarType { Null, Bool, Int, Float, Merge, Timestamp, Value, Str };
 
+/// A plain scalar's type and, for Bool/Int/Float, its constructed value.
 struct ResolvedScalar {
   ScalarType type = ScalarType::Str;
   bool boolValue = false;

@@ -16,6 +16,8 @@ namespace fgcc::yaml {
 // Locations
 //===----------------------------------------------------------------------===//
 
+/// Maps a pp-text mark to the template file:line that emitted that line
+/// (spec section 12: report the true file line, not the pp-text one).
 SourceLoc PpLocator::templateLoc(Mark m) const {
   if (!lineMap_)
     return ppLoc(m);
@@ -31,6 +33,8 @@ SourceLoc PpLocator::templateLoc(Mark m) const {
   return loc;
 }
 
+/// The message keeps PyYAML's wording (spec section 12) so that searches for
+/// it still work; only the location is fgcc's.
 Diagnostic PpLocator::error(Mark m, const std::string &message) const {
   SourceLoc at = templateLoc(m);
   Diagnostic d{Severity::Error, at, message, {}};
@@ -48,6 +52,7 @@ Diagnostic PpLocator::error(Mark m, const std::string &message) const {
 
 namespace {
 
+/// yaml-cpp counts from 0; PyYAML's messages (and ours) count from 1.
 Mark toMark(const YAML::Mark &m) {
   return {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
 }
@@ -56,6 +61,9 @@ Mark toMark(const YAML::Mark &m) {
 // Event handler: builds the tree
 //===----------------------------------------------------------------------===//
 
+/// Turns yaml-cpp's parse events into the Node tree; yaml-cpp's own node
+/// API is not used because it loses what the header lists (duplicate
+/// keys, scalar styles, anchor names).
 class TreeBuilder : public YAML::EventHandler {
 public:
   TreeBuilder(Document &doc, const PpLocator &where, const ParseLimits &limits)
@@ -71,6 +79,8 @@ public:
   }
 
   void OnAlias(const YAML::Mark &mark, YAML::anchor_t anchor) override {
+    // An alias resolves to the anchored node itself: sharing, not a copy
+    // (spec section 6.5).
     auto it = anchors_.find(anchor);
     if (it == anchors_.end())
       throw FatalError(where_.error(toMark(mark), "found undefined alias"));
@@ -138,6 +148,8 @@ private:
     Node *pendingKey; ///< mappings: the key waiting for its value
   };
 
+  /// A new node at `mark`; the anchor name announced by OnAnchor, which
+  /// yaml-cpp sends just before the anchored node, is attached here.
   Node *make(const YAML::Mark &mark, YAML::anchor_t anchor) {
     if (doc_.size() >= limits_.maxNodes)
       throw FatalError(where_.error(toMark(mark), "the document has more than " +
@@ -152,6 +164,8 @@ private:
     return n;
   }
 
+  /// Adds a finished (or just opened) node to its parent: an item of a
+  /// sequence, or alternately the key and the value of a mapping pair.
   void attach(Node *n) {
     if (stack_.empty()) {
       root_ = n;
@@ -202,6 +216,7 @@ std::string aliasAt(std::string_view text, Mark m) {
 /// PyYAML's reader refuses characters outside its printable set before
 /// parsing anything (`unacceptable character #x0000: special characters are
 /// not allowed`).
+/// Columns count characters, not bytes, as PyYAML's marks do.
 void checkPrintable(std::string_view text, const PpLocator &where) {
   Mark m;
   for (size_t pos = 0; pos < text.size();) {
@@ -227,6 +242,8 @@ void checkPrintable(std::string_view text, const PpLocator &where) {
   }
 }
 
+/// yaml-cpp's errors are rethrown as FatalError at the pp mark, with the
+/// message rewritten to PyYAML's where the two differ.
 std::unique_ptr<Document> parseDocument(std::string_view ppText, const PpLocator &where, ParseLimits limits) {
   checkPrintable(ppText, where);
   auto doc = std::make_unique<Document>();
@@ -248,6 +265,7 @@ std::unique_ptr<Document> parseDocument(std::string_view ppText, const PpLocator
   } catch (const YAML::Exception &e) {
     Mark m = toMark(e.mark);
     std::string msg = e.msg;
+    // yaml-cpp does not name the alias; PyYAML does, so read it from the text.
     if (msg == YAML::ErrorMsg::UNKNOWN_ANCHOR)
       msg = "found undefined alias '" + aliasAt(ppText, m) + "'";
     throw FatalError(where.error(m, msg));

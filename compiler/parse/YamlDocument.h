@@ -32,12 +32,16 @@ struct Mark {
   uint32_t col = 1;
 };
 
+/// Null is yaml-cpp's null event; the graph phase treats it like an empty
+/// scalar (so a bare `!dict` is an empty dict).
 enum class NodeKind : uint8_t { Null, Scalar, Sequence, Mapping };
 
 /// How a scalar was written: plain scalars are typed by YAML 1.1 rules,
 /// quoted and block scalars are always strings.
 enum class ScalarStyle : uint8_t { Plain, Quoted };
 
+/// One YAML node, before any typing or tag construction (those are the
+/// graph phase's, spec sections 6-7).
 struct Node {
   NodeKind kind = NodeKind::Null;
   ScalarStyle style = ScalarStyle::Plain;
@@ -67,6 +71,8 @@ private:
   const render::LineMap *lineMap_;
 };
 
+/// Owns a document's nodes. Ids are dense creation-order numbers, which
+/// lets the graph builder memoise by id in a plain vector.
 class Document {
 public:
   Node *root = nullptr;
@@ -81,6 +87,8 @@ private:
   std::deque<Node> nodes_;
 };
 
+/// Bounds on hostile input; a rendered config from the template library
+/// is far below them.
 struct ParseLimits {
   size_t maxNodes = 20000000;
 };

@@ -24,6 +24,7 @@ struct Pos {
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
+/// A `name=value` argument of a call, filter or test.
 struct Keyword {
   std::string name;
   ExprPtr value;
@@ -37,6 +38,7 @@ struct ArgList {
   ExprPtr starKwargs; ///< **kwargs
 };
 
+/// Expression kinds; the comments say how `operands` is laid out.
 enum class ExprKind : uint8_t {
   Const,     ///< value
   Name,      ///< name
@@ -58,6 +60,7 @@ enum class ExprKind : uint8_t {
   Concat,    ///< a ~ b ~ c
 };
 
+/// One expression node; which members are used depends on `kind`.
 struct Expr {
   ExprKind kind;
   Pos pos;
@@ -73,6 +76,8 @@ struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
 using Body = std::vector<StmtPtr>;
 
+/// Statement kinds: the Jinja subset of spec section 5.4 plus a few cheap
+/// extras (`with`, block `set`, `import ... as`).
 enum class StmtKind : uint8_t {
   Data,       ///< text
   Print,      ///< {{ expr }}
@@ -90,11 +95,13 @@ enum class StmtKind : uint8_t {
   With,       ///< with assignments body
 };
 
+/// A macro parameter; its default is evaluated at each call.
 struct MacroParam {
   std::string name;
   ExprPtr defaultValue; ///< may be null
 };
 
+/// One statement node; which members are used depends on `kind`.
 struct Stmt {
   StmtKind kind;
   Pos pos;
@@ -123,6 +130,7 @@ struct Stmt {
 struct TemplateAst {
   Body body;
   std::vector<const Stmt *> blocks; ///< in definition order
+  /// The block definition named `name` in this template, or null.
   const Stmt *block(std::string_view name) const {
     for (const Stmt *b : blocks)
       if (b->text == name)

@@ -31,6 +31,8 @@ namespace {
 /// Binds Python-style parameters (positional, then keyword, then default).
 class Params {
 public:
+  /// Rejects surplus positionals and unknown keywords up front, with
+  /// Python's TypeError wording, so each builtin only reads its arguments.
   Params(Interpreter &in, CallArgs &args, std::string fn, std::vector<std::string> names)
       : in_(in), args_(args), fn_(std::move(fn)), names_(std::move(names)) {
     if (args.positional.size() > names_.size())
@@ -52,6 +54,7 @@ public:
     const Value *v = get(name);
     return v ? *v : dflt;
   }
+  /// An int argument (bool counts, as in Python); undefined is an error.
   int64_t integer(const std::string &name, int64_t dflt) const {
     const Value *v = get(name);
     if (!v)
@@ -61,6 +64,7 @@ public:
       in_.fail(args_.loc, fn_ + "(): '" + name + "' must be an integer, not '" + v->typeName() + "'");
     return v->asInt();
   }
+  /// Any value, by Python truthiness.
   bool boolean(const std::string &name, bool dflt) const {
     const Value *v = get(name);
     if (!v)
@@ -68,6 +72,7 @@ public:
     in_.requireDefined(*v, args_.loc);
     return truthy(*v);
   }
+  /// Python str() of the argument.
   std::string string(const std::string &name, const std::string &dflt) const {
     const Value *v = get(name);
     return v ? in_.str(*v, args_.loc) : dflt;
@@ -81,6 +86,8 @@ private:
 };
 
 /// Python str.splitlines() boundaries.
+/// Besides \n and \r\n, Python splits at \r, \v, \f, the separators
+/// \x1c-\x1e, NEL and U+2028/2029; a final line ending adds no empty line.
 std::vector<std::string> splitLines(const std::string &s) {
   std::vector<std::string> lines;
   std::string current;
@@ -105,6 +112,9 @@ std::vector<std::string> splitLines(const std::string &s) {
 }
 
 /// Trimming keeps the origin marks of the text that remains.
+/// `removedFront` bytes were cut from the start: marks before the cut
+/// collapse into one at offset 0, later ones shift left, and marks past
+/// the kept text are dropped.
 Value trimmed(const Value &input, std::string text, size_t removedFront) {
   if (!input.is(K::Str) || !input.strMarks())
     return Value::str(std::move(text));
@@ -138,6 +148,8 @@ Value trimmed(const Value &input, std::string text, size_t removedFront) {
 // toyaml
 //===----------------------------------------------------------------------===//
 
+/// Whether Python could sort the keys (all strings or all numbers); mixed
+/// keys keep their insertion order.
 bool sortableKeys(const Dict &d) {
   bool allStr = true, allNum = true;
   for (const auto &kv : d.items()) {
@@ -150,11 +162,14 @@ bool sortableKeys(const Dict &d) {
 /// PyYAML's flow-style output of a value at flow nesting `depth` (0 is the
 /// document root, which PyYAML emits in block context).
 std::string yamlFlow(Interpreter &in, const Value &v, int depth, SourceLoc loc, bool key = false) {
+  // Values can nest (or contain themselves); bound the recursion.
   if (depth > 100)
     in.fail(loc, "toyaml: value nested too deeply");
   switch (v.kind()) {
   case K::None:
     return "null";
+  // Inside a container PyYAML writes YAML booleans; only a top-level bool
+  // is str()'d by toyaml (see toYaml below).
   case K::Bool:
     return v.asBool() ? "true" : "false";
   case K::Int:
@@ -162,6 +177,8 @@ std::string yamlFlow(Interpreter &in, const Value &v, int depth, SourceLoc loc, 
   case K::Float:
     return yaml11::floatToYaml(v.asFloat());
   case K::Str:
+    // Plain if PyYAML would read it back as the same string, else quoted
+    // (spec section 4.6); what is allowed depends on the flow context.
     return yaml11::strToYaml(v.asStr(), yaml11::ScalarContext{depth, key});
   case K::List:
   case K::Tuple: {
@@ -185,6 +202,7 @@ std::string yamlFlow(Interpreter &in, const Value &v, int depth, SourceLoc loc, 
              yamlFlow(in, items[i].second, depth + 1, loc);
     return out + "}";
   }
+  // An undefined nested inside a container is still an error.
   case K::Undefined:
     in.failUndefined(v, loc);
   default:
@@ -198,6 +216,9 @@ std::string yamlFlow(Interpreter &in, const Value &v, int depth, SourceLoc loc, 
 
 using FilterFn = std::function<Value(Interpreter &, const Value &, CallArgs &)>;
 
+/// `default(v, boolean=false)`: the one way to read a possibly missing
+/// variable (spec section 5.2: every user variable of the template library
+/// sits under `default` or `toyaml`). Without an argument it gives "".
 Value filterDefault(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "default", {"default_value", "boolean"});
   bool boolean = p.boolean("boolean", false);
@@ -206,6 +227,9 @@ Value filterDefault(Interpreter &in, const Value &v, CallArgs &args) {
   return v;
 }
 
+/// The reference's `toyaml(default)` filter (spec section 4.6): an
+/// undefined input takes the default, or fails with the reference's
+/// message when none was given.
 Value filterToyaml(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "toyaml", {"default"});
   Value value = v;
@@ -218,6 +242,8 @@ Value filterToyaml(Interpreter &in, const Value &v, CallArgs &args) {
   return Value::str(toYaml(in, value, args.loc));
 }
 
+/// `trim(chars=None)`: str.strip. Used by every `=>` line as
+/// `trim('\n')` and by `[x!]` blocks (spec section 3).
 Value filterTrim(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "trim", {"chars"});
   std::string s = in.str(v, args.loc);
@@ -232,6 +258,8 @@ Value filterTrim(Interpreter &in, const Value &v, CallArgs &args) {
   return trimmed(v, std::move(out), s.size() - left.size());
 }
 
+/// Jinja 3.1's `indent(width=4, first=False, blank=False)`; `width` may also
+/// be a string to indent with. Blank lines stay empty unless `blank`.
 Value filterIndent(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "indent", {"width", "first", "blank"});
   std::string s = in.str(v, args.loc);
@@ -253,6 +281,7 @@ Value filterIndent(Interpreter &in, const Value &v, CallArgs &args) {
   return Value::str(first ? indention + rv : rv);
 }
 
+/// len(): strings count code points, not bytes.
 Value filterLength(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "length", {});
   in.requireDefined(v, args.loc);
@@ -284,6 +313,7 @@ Value filterLower(Interpreter &in, const Value &v, CallArgs &args) {
   return Value::str(py::lower(in.str(v, args.loc)));
 }
 
+/// `replace(old, new, count=-1)`: str.replace, every occurrence by default.
 Value filterReplace(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "replace", {"old", "new", "count"});
   std::string s = in.str(v, args.loc);
@@ -292,6 +322,8 @@ Value filterReplace(Interpreter &in, const Value &v, CallArgs &args) {
   return Value::str(std::move(out));
 }
 
+/// `join(d='')`: items are str()'d first, unlike Python's str.join.
+/// (`attribute` is accepted but not implemented.)
 Value filterJoin(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "join", {"d", "attribute"});
   std::string sep = p.string("d", "");
@@ -305,6 +337,8 @@ Value filterJoin(Interpreter &in, const Value &v, CallArgs &args) {
   return Value::str(std::move(out));
 }
 
+/// Jinja's `int(default=0, base=10)`: numbers truncate; strings parse as
+/// an int, else as a float; anything else gives the default.
 Value filterInt(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "int", {"default", "base"});
   in.requireDefined(v, args.loc);
@@ -324,6 +358,7 @@ Value filterInt(Interpreter &in, const Value &v, CallArgs &args) {
   return p.value("default", Value::integer(0));
 }
 
+/// Jinja's `float(default=0.0)`, by the same rules as `int`.
 Value filterFloat(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "float", {"default"});
   in.requireDefined(v, args.loc);
@@ -344,6 +379,8 @@ Value filterList(Interpreter &in, const Value &v, CallArgs &args) {
   return Value::list(in.iterate(v, args.loc));
 }
 
+/// `first` / `last` of an empty sequence is an undefined value, not an
+/// error, as in Jinja.
 Value filterFirst(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "first", {});
   std::vector<Value> items = in.iterate(v, args.loc);
@@ -356,6 +393,7 @@ Value filterLast(Interpreter &in, const Value &v, CallArgs &args) {
   return items.empty() ? Value::undefined("No last item, sequence was empty.") : items.back();
 }
 
+/// abs(); |INT64_MIN| does not fit in 64 bits.
 Value filterAbs(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "abs", {});
   in.requireDefined(v, args.loc);
@@ -368,6 +406,7 @@ Value filterAbs(Interpreter &in, const Value &v, CallArgs &args) {
   return Value::integer(std::llabs(v.asInt()));
 }
 
+/// A string reverses by code point; any other iterable gives a list.
 Value filterReverse(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "reverse", {});
   in.requireDefined(v, args.loc);
@@ -383,6 +422,7 @@ Value filterReverse(Interpreter &in, const Value &v, CallArgs &args) {
   return Value::list(std::move(items));
 }
 
+/// Jinja 3.1's `items`: (key, value) tuples; undefined gives nothing.
 Value filterItems(Interpreter &in, const Value &v, CallArgs &args) {
   Params p(in, args, "items", {});
   if (v.isUndefined())
@@ -395,6 +435,9 @@ Value filterItems(Interpreter &in, const Value &v, CallArgs &args) {
   return Value::list(std::move(out));
 }
 
+/// The filter table, also consulted at parse time (hasFilter): an unknown
+/// filter is a compile error, as in Jinja. `d` and `count` are Jinja's
+/// aliases.
 const std::map<std::string, FilterFn, std::less<>> &filters() {
   static const std::map<std::string, FilterFn, std::less<>> table = {
       {"default", filterDefault}, {"d", filterDefault},       {"toyaml", filterToyaml},
@@ -414,12 +457,14 @@ const std::map<std::string, FilterFn, std::less<>> &filters() {
 
 using TestFn = std::function<bool(Interpreter &, const Value &, CallArgs &)>;
 
+/// The single argument of a test such as `divisibleby(3)`.
 const Value &onlyArg(Interpreter &in, CallArgs &args, const char *test) {
   if (args.positional.size() != 1 || !args.keywords.empty())
     in.fail(args.loc, std::string("test '") + test + "' takes exactly one argument");
   return args.positional[0];
 }
 
+/// A number for the arithmetic tests; floats truncate.
 int64_t intOperand(Interpreter &in, const Value &v, SourceLoc loc) {
   in.requireDefined(v, loc);
   if (!v.isNumber())
@@ -427,6 +472,8 @@ int64_t intOperand(Interpreter &in, const Value &v, SourceLoc loc) {
   return v.is(K::Float) ? static_cast<int64_t>(v.asFloat()) : v.asInt();
 }
 
+/// Jinja's tests; `defined`/`undefined` are the ones the code templates
+/// use (spec section 5.3), the others are cheap to provide.
 const std::map<std::string, TestFn, std::less<>> &tests() {
   static const std::map<std::string, TestFn, std::less<>> table = {
       {"defined", [](Interpreter &, const Value &v, CallArgs &) { return !v.isUndefined(); }},
@@ -440,6 +487,8 @@ const std::map<std::string, TestFn, std::less<>> &tests() {
       {"number", [](Interpreter &, const Value &v, CallArgs &) { return v.isNumber(); }},
       {"string", [](Interpreter &, const Value &v, CallArgs &) { return v.is(K::Str); }},
       {"mapping", [](Interpreter &, const Value &v, CallArgs &) { return v.is(K::Dict); }},
+      // Jinja's `sequence` only asks for len() and indexing, which str and dict
+      // both have; `iterable` accepts the same kinds here.
       {"sequence", [](Interpreter &, const Value &v, CallArgs &) { return v.isSequence() || v.is(K::Str) || v.is(K::Dict); }},
       {"iterable", [](Interpreter &, const Value &v, CallArgs &) { return v.isSequence() || v.is(K::Str) || v.is(K::Dict); }},
       {"callable", [](Interpreter &, const Value &v, CallArgs &) { return v.is(K::Callable); }},
@@ -453,10 +502,13 @@ const std::map<std::string, TestFn, std::less<>> &tests() {
        }},
       {"eq", [](Interpreter &, const Value &v, CallArgs &a) { return a.positional.size() == 1 && equals(v, a.positional[0]); }},
       {"ne", [](Interpreter &, const Value &v, CallArgs &a) { return a.positional.size() == 1 && !equals(v, a.positional[0]); }},
+      // Python's `is`: numbers and None by value (they carry no identity here),
+      // everything else by identity.
       {"sameas", [](Interpreter &in, const Value &v, CallArgs &a) {
          const Value &o = onlyArg(in, a, "sameas");
          return v.kind() == o.kind() && (v.isNumber() || v.is(K::None) ? equals(v, o) : v.identity() == o.identity());
        }},
+      // `x is in(seq)`: membership in a sequence, or a substring of a string.
       {"in", [](Interpreter &in, const Value &v, CallArgs &a) {
          const Value &seq = onlyArg(in, a, "in");
          for (const Value &item : in.iterate(seq, a.loc))
@@ -488,6 +540,7 @@ private:
   Fn fn_;
 };
 
+/// A list of str values.
 Value strList(const std::vector<std::string> &parts) {
   List out;
   for (const std::string &p : parts)
@@ -496,6 +549,8 @@ Value strList(const std::vector<std::string> &parts) {
 }
 
 /// str.split / str.rsplit share their argument handling.
+/// Without `sep`, runs of whitespace split and edges are dropped, as in
+/// Python; an empty `sep` is Python's ValueError.
 Value splitMethod(Interpreter &in, const Value &self, CallArgs &args, bool fromRight) {
   Params p(in, args, fromRight ? "rsplit" : "split", {"sep", "maxsplit"});
   int maxsplit = static_cast<int>(p.integer("maxsplit", -1));
@@ -511,6 +566,7 @@ Value splitMethod(Interpreter &in, const Value &self, CallArgs &args, bool fromR
 }
 
 /// str.strip / lstrip / rstrip.
+/// `side`: -1 left, 0 both, 1 right.
 Value stripMethod(Interpreter &in, const Value &self, CallArgs &args, int side) {
   Params p(in, args, "strip", {"chars"});
   Value chars = p.value("chars", Value::none());
@@ -522,6 +578,7 @@ Value stripMethod(Interpreter &in, const Value &self, CallArgs &args, int side) 
 }
 
 /// str.startswith / endswith with a string or a tuple of strings.
+/// A tuple of candidates matches if any does, as in Python.
 Value affixMethod(Interpreter &in, const Value &self, CallArgs &args, bool prefix) {
   Params p(in, args, prefix ? "startswith" : "endswith", {"affix"});
   Value affix = p.value("affix", Value::str(""));
@@ -538,6 +595,9 @@ Value affixMethod(Interpreter &in, const Value &self, CallArgs &args, bool prefi
   return Value::boolean(false);
 }
 
+/// The str methods templates may call (`.format`, `.split` are used by the
+/// template library, spec sections 4.5 and 5.3). An unknown name gives an
+/// undefined, so getattr can try other lookups.
 Value strMethod(Interpreter &in, const Value &self, const std::string &name) {
   static const std::map<std::string, Method::Fn, std::less<>> methods = {
       {"format", [](Interpreter &in, const Value &self, CallArgs &args) { return Value::str(pyFormat(in, self.asStr(), args)); }},
@@ -561,6 +621,7 @@ Value strMethod(Interpreter &in, const Value &self, const std::string &name) {
          std::string out;
          bool first = true;
          for (const Value &item : in.iterate(p.value("iterable", Value::list()), args.loc)) {
+           // str.join does not convert: non-strings are Python's TypeError.
            if (!item.is(K::Str))
              in.fail(args.loc, "sequence item: expected str instance, " + item.typeName() + " found");
            out += (first ? "" : self.asStr()) + item.asStr();
@@ -569,6 +630,7 @@ Value strMethod(Interpreter &in, const Value &self, const std::string &name) {
          }
          return Value::str(std::move(out));
        }},
+      // Python indexes by code point, so convert the byte offset.
       {"find", [](Interpreter &in, const Value &self, CallArgs &args) {
          Params p(in, args, "find", {"sub"});
          size_t at = self.asStr().find(p.string("sub", ""));
@@ -579,6 +641,7 @@ Value strMethod(Interpreter &in, const Value &self, const std::string &name) {
       {"count", [](Interpreter &in, const Value &self, CallArgs &args) {
          Params p(in, args, "count", {"sub"});
          std::string sub = p.string("sub", "");
+         // Python counts the empty string once per gap: len(s) + 1.
          if (sub.empty())
            return Value::integer(static_cast<int64_t>(py::length(self.asStr()) + 1));
          int64_t n = 0;
@@ -594,6 +657,9 @@ Value strMethod(Interpreter &in, const Value &self, const std::string &name) {
   return Value::callable(std::make_shared<Method>(name, self, it->second));
 }
 
+/// The dict methods; `.items()` is the one the template library uses
+/// (`for key, value in versions.items()`). Mutation is allowed: the sandbox
+/// is not the immutable one (spec section 4.1).
 Value dictMethod(Interpreter &in, const Value &self, const std::string &name) {
   static const std::map<std::string, Method::Fn, std::less<>> methods = {
       {"items", [](Interpreter &in, const Value &self, CallArgs &args) {
@@ -620,6 +686,7 @@ Value dictMethod(Interpreter &in, const Value &self, const std::string &name) {
       {"get", [](Interpreter &in, const Value &self, CallArgs &args) {
          Params p(in, args, "get", {"key", "default"});
          Value key = p.value("key", Value::none());
+         // An unhashable key cannot be present: the default, where Python raises.
          const Value *v = hashable(key) ? self.asDict().find(key) : nullptr;
          return v ? *v : p.value("default", Value::none());
        }},
@@ -627,6 +694,7 @@ Value dictMethod(Interpreter &in, const Value &self, const std::string &name) {
          Params(in, args, "copy", {});
          return Value::dict(std::make_shared<Dict>(self.asDict()));
        }},
+      // In-place mutation is allowed: the sandbox is not the immutable one.
       {"update", [](Interpreter &in, const Value &self, CallArgs &args) {
          for (const Value &other : args.positional) {
            if (!other.is(K::Dict))
@@ -648,6 +716,7 @@ Value dictMethod(Interpreter &in, const Value &self, const std::string &name) {
          }
          if (const Value *d = p.get("default"))
            return *d;
+         // Python's KeyError shows the key's repr.
          in.fail(args.loc, "KeyError: " + toRepr(key));
        }},
       {"setdefault", [](Interpreter &in, const Value &self, CallArgs &args) {
@@ -668,6 +737,7 @@ Value dictMethod(Interpreter &in, const Value &self, const std::string &name) {
   return Value::callable(std::make_shared<Method>(name, self, it->second));
 }
 
+/// List and tuple methods; only a list offers the mutating ones.
 Value listMethod(Interpreter &in, const Value &self, const std::string &name) {
   static const std::map<std::string, Method::Fn, std::less<>> mutating = {
       {"append", [](Interpreter &in, const Value &self, CallArgs &args) {
@@ -700,6 +770,7 @@ Value listMethod(Interpreter &in, const Value &self, const std::string &name) {
          List &l = self.asList();
          int64_t n = static_cast<int64_t>(l.size());
          int64_t i = p.integer("index", 0);
+         // list.insert clamps out-of-range indices instead of failing.
          i = i < 0 ? std::max<int64_t>(0, i + n) : std::min(i, n);
          in.checkItems(l.size() + 1, args.loc);
          l.insert(l.begin() + i, p.value("object", Value::none()));
@@ -737,11 +808,14 @@ Value listMethod(Interpreter &in, const Value &self, const std::string &name) {
 //===----------------------------------------------------------------------===//
 
 /// Resolves a replacement field's name: `0`, `name`, then `.attr` / `[key]`.
+/// An empty name takes the next automatic index. Attribute access goes
+/// through the sandbox: an underscore name is a SecurityError (spec 4.1).
 Value formatField(Interpreter &in, const std::string &field, size_t &autoIndex, CallArgs &args) {
   size_t end = field.find_first_of(".[");
   std::string head = field.substr(0, end);
   Value v;
   if (head.empty() || std::all_of(head.begin(), head.end(), ::isdigit)) {
+    // Nine digits keep stoull in range; larger indices are out of range anyway.
     size_t index = head.empty() ? autoIndex++ : static_cast<size_t>(std::stoull(head.substr(0, 9)));
     if (index >= args.positional.size())
       in.fail(args.loc, "Replacement index " + std::to_string(index) + " out of range for positional args tuple");
@@ -774,6 +848,9 @@ Value formatField(Interpreter &in, const std::string &field, size_t &autoIndex, 
   return v;
 }
 
+/// Applies a format spec (`^40`, `-^39`, `>6` ...) with Python's format()
+/// rules for the value's type; the template library's banner macros need
+/// fill, align and width (spec section 4.5).
 std::string formatValue(Interpreter &in, const Value &v, const std::string &spec, SourceLoc loc) {
   in.requireDefined(v, loc);
   try {
@@ -782,6 +859,7 @@ std::string formatValue(Interpreter &in, const Value &v, const std::string &spec
       return py::formatStr(v.asStr(), spec);
     case K::Int:
       return py::formatInt(v.asInt(), spec);
+    // Python formats a bool as an int once a spec is given (`{:d}` -> 1).
     case K::Bool:
       return spec.empty() ? toStr(v) : py::formatInt(v.asInt(), spec);
     case K::Float:
@@ -798,6 +876,8 @@ std::string formatValue(Interpreter &in, const Value &v, const std::string &spec
 
 } // namespace
 
+/// Python's str.format: `{{`/`}}` escapes, `{field!conv:spec}` with nested
+/// fields in the spec, and Python's error messages.
 std::string pyFormat(Interpreter &in, const std::string &fmt, CallArgs &args) {
   std::string out;
   size_t autoIndex = 0;
@@ -851,6 +931,7 @@ std::string pyFormat(Interpreter &in, const std::string &fmt, CallArgs &args) {
     if (spec.find('{') != std::string::npos)
       spec = pyFormat(in, spec, args);
     Value v = formatField(in, field, autoIndex, args);
+    // `!a` is treated as `!r` (non-ASCII is not escaped).
     if (conversion == "r" || conversion == "a")
       v = Value::str(toRepr(v));
     else if (conversion == "s")
@@ -863,7 +944,10 @@ std::string pyFormat(Interpreter &in, const std::string &fmt, CallArgs &args) {
   return out;
 }
 
+/// Spec section 4.6: int and bool are str()'d (`True`), None is `null`,
+/// anything else is PyYAML's flow-style safe_dump without the `...` marker.
 std::string toYaml(Interpreter &in, const Value &v, SourceLoc loc) {
+  // str() here: a top-level bool is `True`, not YAML's `true` (spec 4.6).
   if (v.is(K::Int) || v.is(K::Bool))
     return toStr(v);
   if (v.is(K::None))
@@ -871,6 +955,8 @@ std::string toYaml(Interpreter &in, const Value &v, SourceLoc loc) {
   return yamlFlow(in, v, 0, loc);
 }
 
+/// Runs a filter by name; the parser has already rejected unknown names,
+/// so the error here is only a safeguard.
 Value applyFilter(Interpreter &in, const std::string &name, const Value &input, CallArgs &args) {
   auto it = filters().find(name);
   if (it == filters().end())
@@ -885,6 +971,8 @@ Value applyTest(Interpreter &in, const std::string &name, const Value &input, Ca
   return Value::boolean(it->second(in, input, args));
 }
 
+/// Attribute lookup on the built-in types finds their methods first, as
+/// Python does, so `d.items` is the method even if `d` has a key "items".
 Value boundMethod(Interpreter &in, const Value &self, const std::string &name) {
   switch (self.kind()) {
   case K::Str:
@@ -899,6 +987,7 @@ Value boundMethod(Interpreter &in, const Value &self, const std::string &name) {
   }
 }
 
+/// The parser's registry (ParserRegistry) for compile-time checks.
 bool hasFilter(std::string_view name) { return filters().count(name) != 0; }
 bool hasTest(std::string_view name) { return tests().count(name) != 0; }
 

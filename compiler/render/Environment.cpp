@@ -10,6 +10,8 @@ namespace fgcc::render {
 Environment::Environment(TemplateLoader &loader, CommentMode mode, RenderLimits limits)
     : loader_(loader), mode_(mode), limits_(limits) {}
 
+/// Preprocess (spec section 3), lex and parse one template. Unknown
+/// filters and tests fail here, at compile time, as in Jinja.
 std::unique_ptr<CompiledTemplate> Environment::compile(std::shared_ptr<const TemplateSource> source) {
   auto t = std::make_unique<CompiledTemplate>();
   t->lines.name = source->name;
@@ -24,12 +26,15 @@ std::unique_ptr<CompiledTemplate> Environment::compile(std::shared_ptr<const Tem
   return t;
 }
 
+/// Replaces any cached template of that name.
 const CompiledTemplate &Environment::adopt(const std::string &name, std::shared_ptr<const TemplateSource> source) {
   auto &slot = cache_[name];
   slot = compile(std::move(source));
   return *slot;
 }
 
+/// Loads and compiles on first use: templates are loaded lazily, in the
+/// order the render asks for them (spec section 14).
 const CompiledTemplate *Environment::tryGet(const std::string &name, SourceLoc at) {
   // Compiled templates are cached by name for the whole render, so a
   // sub-template re-registered by a later file keeps its first definition,
@@ -42,12 +47,15 @@ const CompiledTemplate *Environment::tryGet(const std::string &name, SourceLoc a
   return &adopt(name, std::move(source));
 }
 
+/// Jinja's `TemplateNotFound: name`, at the statement that asked.
 const CompiledTemplate &Environment::get(const std::string &name, SourceLoc at) {
   if (const CompiledTemplate *t = tryGet(name, at))
     return *t;
   throw FatalError(at, "TemplateNotFound: " + name);
 }
 
+/// Each render gets a fresh Interpreter: namespaces, block tables and
+/// limits counters never carry over between renders.
 RenderResult Environment::render(const CompiledTemplate &tmpl, const Dict &args) {
   Interpreter interp(*this);
   return interp.renderRoot(tmpl, args);

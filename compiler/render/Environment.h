@@ -43,12 +43,15 @@ struct RenderFrameInfo {
   int32_t parent = -1;
 };
 
+/// The pp text plus what LineMap needs to map it back to templates.
 struct RenderResult {
   std::string text;
   OriginMarks marks;
   std::vector<RenderFrameInfo> frames;
 };
 
+/// Jinja's Environment, reduced to what one config render needs. Created
+/// per config, so its cache never outlives the render (spec section 2.3).
 class Environment {
 public:
   Environment(TemplateLoader &loader, CommentMode mode, RenderLimits limits = {});
@@ -81,7 +84,10 @@ private:
   CommentMode mode_;
   RenderLimits limits_;
   Dict globals_;
+  /// By template name; the first compilation of a name serves the whole
+  /// render, like Jinja's cache (see tryGet).
   std::map<std::string, std::unique_ptr<CompiledTemplate>, std::less<>> cache_;
+  /// Every compiled template in load order (`trefs`, `pp --debug`).
   std::vector<const CompiledTemplate *> order_;
 };
 

@@ -17,6 +17,7 @@ using K = Value::Kind;
 
 namespace {
 
+/// Python's TypeError text for an operator the operand types do not support.
 std::string typeError(const std::string &op, const Value &a, const Value &b) {
   return "unsupported operand type(s) for " + op + ": '" + a.typeName() + "' and '" + b.typeName() + "'";
 }
@@ -35,6 +36,7 @@ void floatDivmod(double vx, double wx, double &floordiv, double &mod) {
   }
   if (div != 0.0) {
     floordiv = std::floor(div);
+    // (vx - mod) / wx may be a hair below an integer; round to it.
     if (div - floordiv > 0.5)
       floordiv += 1.0;
   } else {
@@ -89,6 +91,9 @@ std::string objectTypeRepr(const Value &v) {
 // Names
 //===----------------------------------------------------------------------===//
 
+/// Name resolution: locals from the innermost scope out, then the context's
+/// exported variables, then render arguments and globals (spec section
+/// 4.2). A miss is a StrictUndefined carrying Jinja's "'x' is undefined".
 Value Interpreter::lookup(const std::string &name, const FramePtr &frame) {
   for (const Frame *f = frame.get(); f; f = f->parent.get()) {
     auto it = f->locals.find(name);
@@ -125,6 +130,8 @@ Value Interpreter::lookup(const std::string &name, const FramePtr &frame) {
 // Expressions
 //===----------------------------------------------------------------------===//
 
+/// Evaluates one expression. Undefined values flow through untouched until
+/// something uses them, so `x | default(1)` works on a missing `x`.
 Value Interpreter::eval(const Expr &e, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, e.pos);
   switch (e.kind) {
@@ -153,6 +160,8 @@ Value Interpreter::eval(const Expr &e, const FramePtr &frame) {
   case ExprKind::Unary:
     return evalUnary(e.name, eval(*e.operands[0], frame), loc);
   case ExprKind::Compare: {
+    // Python's chained comparison: `a < b < c` is `a < b and b < c`, each
+    // operand evaluated once, stopping at the first false.
     Value left = eval(*e.operands[0], frame);
     for (size_t i = 0; i < e.ops.size(); ++i) {
       Value right = eval(*e.operands[i + 1], frame);
@@ -165,6 +174,7 @@ Value Interpreter::eval(const Expr &e, const FramePtr &frame) {
   case ExprKind::And:
   case ExprKind::Or: {
     Value left = eval(*e.operands[0], frame);
+    // `and`/`or` return an operand, not a bool, as in Python.
     requireDefined(left, loc);
     bool t = truthy(left);
     if (e.kind == ExprKind::And ? !t : t)
@@ -178,6 +188,7 @@ Value Interpreter::eval(const Expr &e, const FramePtr &frame) {
       return eval(*e.operands[0], frame);
     if (e.operands[2])
       return eval(*e.operands[2], frame);
+    // Jinja's `a if c` without else yields an undefined with this message.
     return Value::undefined("the inline if-expression on line " + std::to_string(loc.line) +
                             " evaluated to false and no else section was defined.");
   }
@@ -202,6 +213,7 @@ Value Interpreter::eval(const Expr &e, const FramePtr &frame) {
   case ExprKind::Concat: {
     std::string out;
     for (const ExprPtr &op : e.operands) {
+      // `~` converts each operand with str(), unlike `+` (spec section 4.3).
       out += str(eval(*op, frame), loc);
       checkSize(out.size(), loc);
     }
@@ -211,6 +223,8 @@ Value Interpreter::eval(const Expr &e, const FramePtr &frame) {
   fail(loc, "internal error: unknown expression");
 }
 
+/// Evaluates call arguments; `*args` and `**kwargs` are spread after the
+/// explicit ones, as Jinja passes them.
 CallArgs Interpreter::evalArgs(const ArgList &args, const FramePtr &frame, SourceLoc loc) {
   CallArgs out;
   out.loc = loc;
@@ -235,6 +249,7 @@ CallArgs Interpreter::evalArgs(const ArgList &args, const FramePtr &frame, Sourc
   return out;
 }
 
+/// `f(args)`: callee first, then the arguments left to right, as in Python.
 Value Interpreter::evalCall(const Expr &e, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, e.pos);
   Value fn = eval(*e.operands[0], frame);
@@ -242,6 +257,7 @@ Value Interpreter::evalCall(const Expr &e, const FramePtr &frame) {
   return call(fn, args);
 }
 
+/// Calls a global, macro, bound method or super().
 Value Interpreter::call(const Value &fn, CallArgs &args) {
   requireDefined(fn, args.loc);
   if (!fn.is(K::Callable))
@@ -249,6 +265,8 @@ Value Interpreter::call(const Value &fn, CallArgs &args) {
   return fn.asCallable().call(*this, args);
 }
 
+/// A filter chain `x | f | g` nests Filter nodes; a filter block's chain has
+/// no base, and `input` (the captured body) stands in for it.
 Value Interpreter::evalFilter(const Expr &e, const Value &input, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, e.pos);
   Value operand;
@@ -263,6 +281,7 @@ Value Interpreter::evalFilter(const Expr &e, const Value &input, const FramePtr 
   return applyFilter(*this, e.name, operand, args);
 }
 
+/// `x is [not] test(args)`; the operand may be undefined (`is defined`).
 Value Interpreter::evalTest(const Expr &e, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, e.pos);
   Value operand = eval(*e.operands[0], frame);
@@ -275,11 +294,16 @@ Value Interpreter::evalTest(const Expr &e, const FramePtr &frame) {
 // Attributes, items, slices, iteration
 //===----------------------------------------------------------------------===//
 
+/// Jinja's sandboxed getattr: namespace attributes, then methods of the
+/// built-in types, then (Jinja's fallback) dict items. A miss is an
+/// undefined value with Jinja's message (spec section 4.5).
 Value Interpreter::getattr(const Value &obj, const std::string &name, SourceLoc loc) {
   requireDefined(obj, loc);
   // The sandbox hides every attribute whose name starts with an underscore.
   if (!name.empty() && name[0] == '_')
     return Value::undefined("access to attribute '" + name + "' of '" + obj.typeName() + "' object is unsafe.");
+  // A namespace has no methods; a missing attribute is undefined, with the
+  // `'jinja2.utils.Namespace object' has no attribute` message (spec 4.5).
   if (obj.is(K::Namespace)) {
     if (const Value *v = obj.asNamespace().attrs.find(Value::str(name)))
       return *v;
@@ -306,10 +330,13 @@ Value Interpreter::getattr(const Value &obj, const std::string &name, SourceLoc 
   });
 }
 
+/// `obj[key]`: dict lookup or Python indexing (negative indices count from
+/// the end; strings index by code point).
 Value Interpreter::getitem(const Value &obj, const Value &key, SourceLoc loc) {
   requireDefined(obj, loc);
   requireDefined(key, loc);
   if (obj.is(K::Dict)) {
+    // An unhashable key cannot be in the dict; treat it as missing.
     if (hashable(key))
       if (const Value *v = obj.asDict().find(key))
         return *v;
@@ -331,6 +358,8 @@ Value Interpreter::getitem(const Value &obj, const Value &key, SourceLoc loc) {
   return Value::undefined(objectTypeRepr(obj) + " has no element " + toRepr(key));
 }
 
+/// `obj[start:stop:step]` with Python's clamping rules; strings slice by
+/// code point, and a tuple stays a tuple.
 Value Interpreter::evalSlice(const Value &obj, const Expr &slice, const FramePtr &frame, SourceLoc loc) {
   requireDefined(obj, loc);
   auto part = [&](int i, int64_t dflt, bool &given) -> int64_t {
@@ -338,6 +367,7 @@ Value Interpreter::evalSlice(const Value &obj, const Expr &slice, const FramePtr
     if (!slice.operands[i])
       return dflt;
     Value v = eval(*slice.operands[i], frame);
+    // `x[None:2]` is the same as `x[:2]`.
     if (v.is(K::None))
       return dflt;
     if (!v.is(K::Int) && !v.is(K::Bool))
@@ -389,6 +419,8 @@ Value Interpreter::evalSlice(const Value &obj, const Expr &slice, const FramePtr
   return obj.is(K::Tuple) ? Value::tuple(std::move(out)) : Value::list(std::move(out));
 }
 
+/// Returns a snapshot, so a loop body that mutates the list it iterates
+/// does not disturb the iteration.
 std::vector<Value> Interpreter::iterate(const Value &v, SourceLoc loc) {
   requireDefined(v, loc);
   switch (v.kind()) {
@@ -416,6 +448,7 @@ std::vector<Value> Interpreter::iterate(const Value &v, SourceLoc loc) {
 // Operators
 //===----------------------------------------------------------------------===//
 
+/// `not`, unary `+` and `-`; `+True` is 1, as in Python.
 Value Interpreter::evalUnary(const std::string &op, const Value &a, SourceLoc loc) {
   requireDefined(a, loc);
   if (op == "not")
@@ -431,6 +464,9 @@ Value Interpreter::evalUnary(const std::string &op, const Value &a, SourceLoc lo
   return Value::integer(-a.asInt());
 }
 
+/// The arithmetic operators with Python's type rules and error messages
+/// (spec section 4.3): `str + int` is a TypeError, `/` always gives a
+/// float, `//` and `%` floor toward negative infinity.
 Value Interpreter::evalBinary(const std::string &op, const Value &a, const Value &b, SourceLoc loc) {
   requireDefined(a, loc);
   requireDefined(b, loc);
@@ -454,6 +490,7 @@ Value Interpreter::evalBinary(const std::string &op, const Value &a, const Value
       items.insert(items.end(), b.asList().begin(), b.asList().end());
       return a.is(K::List) ? Value::list(std::move(items)) : Value::tuple(std::move(items));
     }
+    // Python's wording for `str + int` (spec section 4.3).
     if (a.is(K::Str) || a.isSequence())
       fail(loc, "can only concatenate " + a.typeName() + " (not \"" + b.typeName() + "\") to " + a.typeName());
     fail(loc, typeError("+", a, b));
@@ -497,11 +534,13 @@ Value Interpreter::evalBinary(const std::string &op, const Value &a, const Value
   if (op == "/") {
     if (!nums)
       fail(loc, typeError("/", a, b));
+    // Python raises ZeroDivisionError rather than returning inf.
     if (b.asFloat() == 0.0)
       fail(loc, ints ? "division by zero" : "float division by zero");
     return Value::real(a.asFloat() / b.asFloat());
   }
   if (op == "//" || op == "%") {
+    // The template library formats with .format(), never with `%`.
     if (a.is(K::Str) && op == "%")
       fail(loc, "printf-style '%' string formatting is not supported by fgcc; use .format()");
     if (!nums)
@@ -512,6 +551,7 @@ Value Interpreter::evalBinary(const std::string &op, const Value &a, const Value
         fail(loc, "integer division or modulo by zero");
       if (x == INT64_MIN && y == -1)
         return overflow();
+      // C++ truncates toward zero; Python floors, so adjust when the signs differ.
       int64_t q = x / y, r = x % y;
       if (r != 0 && ((r < 0) != (y < 0))) {
         q -= 1;
@@ -528,6 +568,7 @@ Value Interpreter::evalBinary(const std::string &op, const Value &a, const Value
   if (op == "**") {
     if (!nums)
       fail(loc, typeError("** or pow()", a, b));
+    // int ** non-negative int stays an int; a negative exponent gives a float.
     if (ints && b.asInt() >= 0) {
       int64_t r;
       return intPow(a.asInt(), b.asInt(), r) ? Value::integer(r) : overflow();
@@ -539,6 +580,9 @@ Value Interpreter::evalBinary(const std::string &op, const Value &a, const Value
   fail(loc, "internal error: unknown operator " + op);
 }
 
+/// One comparison operator with Python semantics: `==` across numeric
+/// types, `in` on strings, sequences and dict keys, and ordering only
+/// between comparable types (a TypeError otherwise).
 bool Interpreter::compare(const std::string &op, const Value &a, const Value &b, SourceLoc loc) {
   requireDefined(a, loc);
   requireDefined(b, loc);
@@ -572,13 +616,16 @@ bool Interpreter::compare(const std::string &op, const Value &a, const Value &b,
       c = a.asFloat() < b.asFloat() ? -1 : a.asFloat() > b.asFloat() ? 1 : 0;
     else
       c = a.asInt() < b.asInt() ? -1 : a.asInt() > b.asInt() ? 1 : 0;
+    // Every ordering comparison with NaN is false, as in Python.
     if (std::isnan(a.asFloat()) || std::isnan(b.asFloat()))
       return false;
   } else if (a.is(K::Str) && b.is(K::Str)) {
+    // Byte order of UTF-8 is code-point order, which is how Python compares.
     c = a.asStr().compare(b.asStr());
   } else if (a.kind() == b.kind() && a.isSequence()) {
     const List &x = a.asList(), &y = b.asList();
     size_t i = 0;
+    // Lexicographic: the first unequal items decide, else the shorter is less.
     while (i < x.size() && i < y.size() && equals(x[i], y[i]))
       ++i;
     if (i < x.size() && i < y.size())

@@ -36,15 +36,19 @@ private:
   Fn fn_;
 };
 
+/// Binds `name` to a Builtin in the globals dict.
 void define(Dict &g, const std::string &name, Builtin::Fn fn) {
   g.set(Value::str(name), Value::callable(std::make_shared<Builtin>(name, std::move(fn))));
 }
 
+/// Python's error for keywords passed to a positional-only built-in.
 void noKeywords(Interpreter &in, CallArgs &args, const std::string &fn) {
   if (!args.keywords.empty())
     in.fail(args.loc, fn + "() takes no keyword arguments");
 }
 
+/// Checks a positional-only call takes between `min` and `max` arguments,
+/// with a Python-style TypeError message otherwise.
 void arity(Interpreter &in, CallArgs &args, const std::string &fn, size_t min, size_t max) {
   noKeywords(in, args, fn);
   size_t n = args.positional.size();
@@ -54,6 +58,7 @@ void arity(Interpreter &in, CallArgs &args, const std::string &fn, size_t min, s
 }
 
 /// A path argument: undefined is an UndefinedError, non-strings a TypeError.
+/// The reference's joinpath checks for Undefined the same way (spec 4.2).
 std::string pathArg(Interpreter &in, const Value &v, SourceLoc loc, const std::string &fn) {
   in.requireDefined(v, loc);
   if (!v.is(K::Str))
@@ -61,16 +66,20 @@ std::string pathArg(Interpreter &in, const Value &v, SourceLoc loc, const std::s
   return v.asStr();
 }
 
+/// The process working directory, against which the reference's path
+/// functions resolve (spec section 4.2).
 std::string cwd() {
   char buf[PATH_MAX];
   return getcwd(buf, sizeof buf) ? std::string(buf) : std::string(".");
 }
 
+/// $HOME, or `/` when it is unset or empty.
 std::string home() {
   const char *h = std::getenv("HOME");
   return h && *h ? h : "/";
 }
 
+/// An unset or empty variable counts as absent.
 std::string envOr(const char *name, const std::string &fallback) {
   const char *v = std::getenv(name);
   return v && *v ? std::string(v) : fallback;
@@ -89,6 +98,8 @@ std::time_t currentTime() {
   return std::time(nullptr);
 }
 
+/// strftime of the current time, local or UTC (the reference's utc*
+/// functions format a naive utcnow(), spec section 4.2).
 std::string formatTime(bool utc, const char *fmt) {
   std::time_t t = currentTime();
   std::tm tm{};
@@ -101,6 +112,8 @@ std::string formatTime(bool utc, const char *fmt) {
   return buf;
 }
 
+/// The reference's time helpers (spec section 4.2); all of them honour
+/// SOURCE_DATE_EPOCH through currentTime().
 void defineTimeFunctions(Dict &g) {
   struct TimeFn {
     const char *name;
@@ -121,9 +134,13 @@ void defineTimeFunctions(Dict &g) {
 
 //===--- paths ---===//
 
+/// os.path wrappers with Python's exact POSIX semantics (spec section 14,
+/// "Paths"): joinpath is os.path.join, abspath/relpath use the process CWD,
+/// and nothing is normalised unless asked (`a/../..` stays as written).
 void definePathFunctions(Dict &g) {
   define(g, "joinpath", [](Interpreter &in, CallArgs &args) {
     noKeywords(in, args, "joinpath");
+    // Python names the function `join` in its own messages.
     if (args.positional.empty())
       in.fail(args.loc, "join() missing 1 required positional argument: 'a'");
     std::vector<std::string> parts;
@@ -181,6 +198,8 @@ void defineDirFunctions(Dict &g) {
                                   {"site_config_dir", "", "/etc/xdg"}};
   for (const DirFn &f : fns)
     define(g, f.name, [f](Interpreter &in, CallArgs &args) {
+      // An empty or unset XDG variable falls back to its default, as in
+      // platformdirs.
       std::string dir = *f.var ? envOr(f.var, f.fallback) : f.fallback;
       if (!args.positional.empty() && args.positional[0].is(K::Str))
         dir += "/" + args.positional[0].asStr();
@@ -195,7 +214,12 @@ void defineDirFunctions(Dict &g) {
 
 //===--- Jinja's globals ---===//
 
+/// Layer 1 of spec section 4.2: Jinja's `range`, `dict` and `namespace`,
+/// plus the reference's `repr` (`lipsum`, `cycler`, `joiner`, which the
+/// template library never uses, are left out).
 void defineJinjaGlobals(Dict &g) {
+  // Python's range(stop) / range(start, stop[, step]), materialised as a list
+  // and limited to the sandbox's MAX_RANGE items (spec section 4.1).
   define(g, "range", [](Interpreter &in, CallArgs &args) {
     arity(in, args, "range", 1, 3);
     int64_t v[3];
@@ -228,6 +252,7 @@ void defineJinjaGlobals(Dict &g) {
       out.push_back(Value::integer(start + i * step));
     return Value::list(std::move(out));
   });
+  // dict(mapping, **kwargs); the keywords override the mapping's keys.
   define(g, "dict", [](Interpreter &in, CallArgs &args) {
     auto d = std::make_shared<Dict>();
     if (args.positional.size() > 1)
@@ -243,6 +268,8 @@ void defineJinjaGlobals(Dict &g) {
     return Value::dict(d);
   });
   define(g, "namespace", [](Interpreter &in, CallArgs &args) {
+    // A namespace is shared by reference (spec section 4.5): it is how blocks,
+    // includes and parent templates pass values to each other.
     auto ns = std::make_shared<Namespace>();
     if (args.positional.size() > 1)
       in.fail(args.loc, "namespace() takes at most one positional argument");
@@ -255,6 +282,7 @@ void defineJinjaGlobals(Dict &g) {
       ns->attrs.set(Value::str(k), v);
     return Value::ns(ns);
   });
+  // The code templates print defaults with repr(...) (spec section 5.3).
   define(g, "repr", [](Interpreter &in, CallArgs &args) {
     arity(in, args, "repr", 1, 1);
     in.requireDefined(args.positional[0], args.loc);
@@ -262,6 +290,7 @@ void defineJinjaGlobals(Dict &g) {
   });
 }
 
+/// uname(2)'s five fields as a tuple, standing in for platform.uname().
 Value unameTuple() {
   struct utsname u {};
   uname(&u);
@@ -271,11 +300,14 @@ Value unameTuple() {
 
 } // namespace
 
+/// Later definitions override earlier ones, as the layers of spec section
+/// 4.2 do; render arguments (layer 4) are applied per render, not here.
 void installGlobals(Dict &g, const ProjectGlobals &project) {
   defineJinjaGlobals(g);
   defineTimeFunctions(g);
   definePathFunctions(g);
   defineDirFunctions(g);
+  // Layer 3 (spec section 4.2): the project's values.
   g.set(Value::str("project_dir"), Value::str(project.projectDir));
   g.set(Value::str("workspace_root"), Value::str(project.workspaceRoot));
   char host[256] = {0};

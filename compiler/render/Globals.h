@@ -13,6 +13,8 @@
 
 namespace fgcc::render {
 
+/// The project's values of layer 3; `hostname`, `uname` and `versions`
+/// come from the machine, not from here.
 struct ProjectGlobals {
   std::string projectDir;
   std::string workspaceRoot;

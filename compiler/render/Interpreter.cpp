@@ -20,8 +20,12 @@ public:
   std::string name() const override { return def_.text; }
   bool isMacro() const override { return true; }
 
+  /// Binds the arguments in a new scope nested in the macro's closure and
+  /// returns the rendered body as a string (spec section 4.5).
   Value call(Interpreter &in, CallArgs &args) override {
     const std::vector<MacroParam> &params = def_.params;
+    // Jinja's macro binding: positionals first, then keywords by name, then
+    // the defaults, evaluated at call time in the macro's own scope.
     if (args.positional.size() > params.size())
       in.fail(args.loc, "macro '" + def_.text + "' takes not more than " + std::to_string(params.size()) +
                             " argument(s)");
@@ -37,12 +41,15 @@ public:
       } else if (params[i].defaultValue) {
         frame->locals[params[i].name] = in.eval(*params[i].defaultValue, frame);
       } else {
+        // Jinja leaves a missing argument undefined rather than failing the call;
+        // only a use of it fails.
         frame->locals[params[i].name] = Value::undefined("parameter '" + params[i].name + "' was not provided");
       }
     }
     for (const auto &kw : args.keywords) {
       bool known = std::any_of(params.begin(), params.end(), [&](const MacroParam &p) { return p.name == kw.first; });
       if (!known)
+        // Jinja's message for an unknown keyword argument of a macro.
         in.fail(args.loc, "macro '" + def_.text + "' takes no keyword argument '" + kw.first + "'");
     }
     Interpreter::DepthGuard guard(in, args.loc);
@@ -67,10 +74,14 @@ public:
       : block_(std::move(block)), next_(next), ctx_(std::move(ctx)) {}
   std::string name() const override { return "super"; }
 
+  /// Every call re-executes the parent block, side effects included (spec
+  /// section 4.5), and returns its output as a string.
   Value call(Interpreter &in, CallArgs &args) override {
     auto &chain = ctx_->blocks[block_];
     if (next_ >= chain.size())
       in.fail(args.loc, "there is no parent block called '" + block_ + "'.");
+    // Rendered into its own buffer so the caller decides where the text goes
+    // (`== super()` prints it, `=> super()` trims it first).
     in.outputs_.emplace_back();
     try {
       in.renderBlock(block_, next_, ctx_, args.loc, in.currentFrame_);
@@ -102,6 +113,8 @@ const Value *CallArgs::keyword(std::string_view name) const {
 
 Interpreter::Interpreter(Environment &env) : env_(env) {}
 
+/// Clearing locals and context variables drops the shared_ptr cycles
+/// (macro -> closure frame -> macro), so the render's memory is freed.
 Interpreter::~Interpreter() {
   for (const FramePtr &f : macroFrames_)
     f->locals.clear();
@@ -111,6 +124,8 @@ Interpreter::~Interpreter() {
   }
 }
 
+/// Recursion through macros, includes and blocks is bounded, so a template
+/// that includes itself fails with a message instead of a stack overflow.
 Interpreter::DepthGuard::DepthGuard(Interpreter &in, SourceLoc loc) : in(in) {
   if (++in.depth_ > in.env_.limits().maxCallDepth) {
     --in.depth_;
@@ -121,16 +136,21 @@ Interpreter::DepthGuard::DepthGuard(Interpreter &in, SourceLoc loc) : in(in) {
 
 void Interpreter::fail(SourceLoc loc, const std::string &message) { throw FatalError(loc, message); }
 
+/// Jinja's message (`'x' is undefined`) plus, when a close name exists,
+/// fgcc's "did you mean".
 void Interpreter::failUndefined(const Value &v, SourceLoc loc) {
   std::string suggestion = v.undefinedSuggestion();
   fail(loc, v.undefinedMessage() + (suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?"));
 }
 
+/// The conversion of `{{ }}`, `~` and the string filters.
 std::string Interpreter::str(const Value &v, SourceLoc loc) {
   requireDefined(v, loc);
   return toStr(v);
 }
 
+/// Called before a string grows, so `'x' * 10**9` fails fast instead of
+/// allocating.
 void Interpreter::checkSize(size_t bytes, SourceLoc loc) {
   if (bytes > env_.limits().maxOutputBytes)
     fail(loc, "string of " + std::to_string(bytes) + " bytes exceeds the limit of " +
@@ -143,18 +163,23 @@ void Interpreter::checkItems(size_t items, SourceLoc loc) {
                   std::to_string(env_.limits().maxListItems));
 }
 
+/// Counts statements and loop iterations; a template that exceeds the
+/// budget is stopped instead of hanging the compiler.
 void Interpreter::step(SourceLoc loc) {
   if (++steps_ > env_.limits().maxSteps)
     fail(loc, "template execution exceeded " + std::to_string(env_.limits().maxSteps) +
                   " steps; is there a runaway loop?");
 }
 
+/// A preprocessed-text position as a true file location (spec section 12).
 SourceLoc Interpreter::locOf(const CompiledTemplate *tmpl, Pos pos) const {
   if (!tmpl)
     return {};
   return tmpl->lines.at(pos.line, pos.col);
 }
 
+/// Records a block / include / macro for line-map contexts; frames are
+/// never popped, since marks keep referring to them by index.
 int32_t Interpreter::pushOriginFrame(std::string description, SourceLoc loc, int32_t parent) {
   originFrames_.push_back({std::move(description), loc, parent});
   return static_cast<int32_t>(originFrames_.size() - 1);
@@ -164,6 +189,9 @@ int32_t Interpreter::pushOriginFrame(std::string description, SourceLoc loc, int
 // Output
 //===----------------------------------------------------------------------===//
 
+/// Appends text to a buffer with a mark for its start; a captured string
+/// (macro output, super()) brings its own marks, shifted to their new
+/// offsets, so its lines still map to where they were written.
 void Interpreter::append(Output &out, const std::string &text, const OriginMarks *marks, const OriginMark &base) {
   if (text.empty())
     return;
@@ -184,6 +212,7 @@ void Interpreter::append(Output &out, const std::string &text, const OriginMarks
   out.text += text;
 }
 
+/// Template text: its lines advance through the template's lines.
 void Interpreter::write(const std::string &text, const FramePtr &frame, Pos pos, bool advances) {
   if (outputSuppressed(frame))
     return;
@@ -191,6 +220,8 @@ void Interpreter::write(const std::string &text, const FramePtr &frame, Pos pos,
   append(outputs_.back(), text, nullptr, mark);
 }
 
+/// `{{ expr }}`: str(value) (spec section 4.3); an undefined value fails
+/// here (StrictUndefined).
 void Interpreter::writeValue(const Value &v, const FramePtr &frame, Pos pos) {
   if (outputSuppressed(frame))
     return;
@@ -200,6 +231,8 @@ void Interpreter::writeValue(const Value &v, const FramePtr &frame, Pos pos) {
   append(outputs_.back(), text, marks, mark);
 }
 
+/// Output goes to a fresh buffer on the output stack; on error the buffer
+/// is popped so the stack stays balanced.
 Value Interpreter::capture(const Body &body, const FramePtr &frame) {
   outputs_.emplace_back();
   try {
@@ -217,11 +250,15 @@ Value Interpreter::capture(const Body &body, const FramePtr &frame) {
 // Rendering templates and blocks
 //===----------------------------------------------------------------------===//
 
+/// Appends a template's blocks to the chains: called child first, then for
+/// each parent as `extends` runs, so each chain is most-derived first.
 static void addBlocks(Context &ctx, const CompiledTemplate &tmpl) {
   for (const Stmt *b : tmpl.ast->blocks)
     ctx.blocks[b->text].push_back({b, &tmpl});
 }
 
+/// A context for a root render, include or import, seeded with the
+/// template's own blocks; kept in `contexts_` for teardown.
 std::shared_ptr<Context> Interpreter::newContext(std::shared_ptr<const Dict> parent, const CompiledTemplate &tmpl) {
   auto ctx = std::make_shared<Context>();
   ctx->parent = std::move(parent);
@@ -230,11 +267,14 @@ std::shared_ptr<Context> Interpreter::newContext(std::shared_ptr<const Dict> par
   return ctx;
 }
 
+/// The render arguments override the globals (spec section 4.2, layer 4);
+/// both sit beneath the context's own variables.
 RenderResult Interpreter::renderRoot(const CompiledTemplate &tmpl, const Dict &args) {
   auto parent = std::make_shared<Dict>(env_.globals());
   for (const auto &[k, v] : args.items())
     parent->set(k, v);
   auto ctx = newContext(parent, tmpl);
+  // The root buffer; captures push and pop above it.
   outputs_.assign(1, Output{});
   renderTemplate(tmpl, ctx, pushOriginFrame("template '" + tmpl.lines.name + "'", {}, -1));
   RenderResult result;
@@ -264,6 +304,7 @@ void Interpreter::renderTemplate(const CompiledTemplate &tmpl, const std::shared
       current = extend.parent;
       if (!current)
         break;
+      // A template extending (indirectly) itself would loop forever.
       if (std::find(chain.begin(), chain.end(), current) != chain.end())
         fail(extend.at, "template '" + chain.back()->lines.name + "' extends '" + current->lines.name +
                             "', which is already in its extends chain (a cycle)");
@@ -279,6 +320,9 @@ void Interpreter::renderTemplate(const CompiledTemplate &tmpl, const std::shared
   }
 }
 
+/// Runs one definition of a block in a fresh local scope of the shared
+/// context (a `set` inside a block stays local, spec section 4.5), with
+/// `super` bound to the next definition in the chain.
 void Interpreter::renderBlock(const std::string &name, size_t index, const std::shared_ptr<Context> &ctx,
                               SourceLoc callSite, int32_t callerFrame) {
   const BlockEntry entry = ctx->blocks[name][index];
@@ -286,6 +330,7 @@ void Interpreter::renderBlock(const std::string &name, size_t index, const std::
   auto frame = std::make_shared<Frame>();
   frame->context = ctx;
   frame->tmpl = entry.tmpl;
+  // A local of the block's scope: only code inside this block sees super().
   frame->locals["super"] = Value::callable(std::make_shared<SuperCallable>(name, index + 1, ctx));
   SourceLoc def = locOf(entry.tmpl, entry.block->pos);
   frame->originFrame = pushOriginFrame("block '" + name + "'", def, callerFrame);
@@ -306,6 +351,8 @@ void Interpreter::execBody(const Body &body, const FramePtr &frame) {
     exec(*s, frame);
 }
 
+/// Dispatches one statement; `currentLoc_` is what errors raised deep in a
+/// builtin report.
 void Interpreter::exec(const Stmt &s, const FramePtr &frame) {
   currentLoc_ = locOf(frame->tmpl, s.pos);
   currentFrame_ = frame->originFrame;
@@ -365,6 +412,8 @@ static FramePtr innerFrame(const FramePtr &frame) {
   return inner;
 }
 
+/// `if`/`elif`/`else`; a test that is undefined is an error (StrictUndefined
+/// refuses truthiness). Bodies run in the same scope, as in Jinja.
 void Interpreter::execIf(const Stmt &s, const FramePtr &frame) {
   for (size_t i = 0; i < s.tests.size(); ++i) {
     Value test = eval(*s.tests[i], frame);
@@ -391,6 +440,9 @@ static Value loopObject(size_t i, size_t n) {
   return Value::dict(d);
 }
 
+/// Python iteration with tuple unpacking (`for k, v in d.items()`), the
+/// optional `if` filter, `else` when nothing was iterated, and `loop` only
+/// when the body mentions it. Loop variables do not leak out.
 void Interpreter::execFor(const Stmt &s, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, s.pos);
   std::vector<Value> items = iterate(eval(*s.expr, frame), loc);
@@ -422,6 +474,8 @@ void Interpreter::execFor(const Stmt &s, const FramePtr &frame) {
   }
   for (size_t i = 0; i < items.size(); ++i) {
     step(loc);
+    // Each iteration starts from a clean scope: nothing set in the body is
+    // seen by the next iteration.
     loopFrame->locals.clear();
     bind(items[i]);
     if (s.usesLoopVariable)
@@ -432,6 +486,8 @@ void Interpreter::execFor(const Stmt &s, const FramePtr &frame) {
     execBody(s.elseBody, frame);
 }
 
+/// Reaching a block renders the first (most-derived) entry of its chain.
+/// `required` fails unless some child overrides it (spec section 4.5).
 void Interpreter::execBlock(const Stmt &s, const FramePtr &frame) {
   // A child's top-level blocks only fill the table; the parent renders them.
   if (frame->toplevel && outputSuppressed(frame))
@@ -445,19 +501,26 @@ void Interpreter::execBlock(const Stmt &s, const FramePtr &frame) {
   renderBlock(s.text, 0, frame->context, loc, frame->originFrame);
 }
 
+/// `extends E` (E may be any expression, spec section 4.5): loads the
+/// parent now, so its sub-templates register in execution order, and
+/// records it; renderTemplate runs it once this top level is done.
 void Interpreter::execExtends(const Stmt &s, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, s.pos);
   if (!frame->toplevel || !frame->extend)
     fail(loc, "cannot use extend from a non top-level scope");
   if (frame->extend->parent)
+    // Jinja's runtime error: a template has one parent.
     fail(loc, "extended multiple times");
   const CompiledTemplate *parent = loadNoted(eval(*s.expr, frame), loc, false,
                                              "extended by '" + frame->tmpl->lines.name + "' here");
   frame->extend->parent = parent;
   frame->extend->at = loc;
+  // Appended after the child's entries: overrides come first in each chain.
   addBlocks(*frame->context, *parent);
 }
 
+/// The template named by a runtime value: `extends`, `include` and
+/// `import` all take expressions (spec section 4.5).
 const CompiledTemplate *Interpreter::loadByValue(const Value &target, SourceLoc loc, bool ignoreMissing) {
   requireDefined(target, loc);
   // A list of names selects the first that exists (Jinja's select_template).
@@ -498,10 +561,14 @@ static void collectLocals(const FramePtr &frame, Dict &into) {
     chain.push_back(f);
   for (auto it = chain.rbegin(); it != chain.rend(); ++it)
     for (const auto &[k, v] : (*it)->locals)
+      // `super` belongs to the includer's block; the included template has none.
       if (k != "super")
         into.set(Value::str(k), v);
 }
 
+/// `include` renders the target with the current context plus locals, in
+/// a new context of its own (spec section 4.5); only mutations of shared
+/// objects (namespaces) are visible to the includer afterwards.
 void Interpreter::execInclude(const Stmt &s, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, s.pos);
   const CompiledTemplate *found = loadNoted(eval(*s.expr, frame), loc, s.ignoreMissing, "included from here");
@@ -517,6 +584,7 @@ void Interpreter::execInclude(const Stmt &s, const FramePtr &frame) {
       parent->set(Value::str(k), v);
     collectLocals(frame, *parent);
   } else {
+    // `without context`: globals only.
     *parent = env_.globals();
   }
   auto ctx = newContext(parent, tmpl);
@@ -528,6 +596,8 @@ void Interpreter::execInclude(const Stmt &s, const FramePtr &frame) {
   }
 }
 
+/// `import` / `from ... import` render the template without context
+/// (globals only), as Jinja's default does (spec section 4.5).
 Value Interpreter::importModule(const CompiledTemplate &tmpl, SourceLoc loc) {
   DepthGuard guard(*this, loc);
   auto ctx = newContext(std::make_shared<Dict>(env_.globals()), tmpl);
@@ -545,13 +615,17 @@ Value Interpreter::importModule(const CompiledTemplate &tmpl, SourceLoc loc) {
   std::vector<std::string> names;
   for (const auto &kv : ctx->vars)
     names.push_back(kv.first);
+  // Sorted so the module's contents do not depend on hash order.
   std::sort(names.begin(), names.end());
   for (const std::string &n : names)
+    // Jinja does not export names starting with an underscore.
     if (n.empty() || n[0] != '_')
       module->set(Value::str(n), ctx->vars[n]);
   return Value::dict(module);
 }
 
+/// `import x as m` binds the module; `from x import a as b` binds names,
+/// a missing one as an undefined value (an error only when used).
 void Interpreter::execImport(const Stmt &s, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, s.pos);
   if (s.withContext)
@@ -570,12 +644,16 @@ void Interpreter::execImport(const Stmt &s, const FramePtr &frame) {
   }
 }
 
+/// A top-level `set` exports to the context, visible to every template in
+/// the chain; elsewhere it is local to the block, macro or loop.
 void Interpreter::assign(const FramePtr &frame, const std::string &name, Value v) {
   if (frame->toplevel)
     frame->context->vars[name] = v;
   frame->locals[name] = std::move(v);
 }
 
+/// `set x = v`, `set ns.attr = v` (Jinja's NSRef: only a namespace takes
+/// attribute assignment), or a block `set` capturing its body.
 void Interpreter::execSet(const Stmt &s, const FramePtr &frame) {
   SourceLoc loc = locOf(frame->tmpl, s.pos);
   Value value;
@@ -592,15 +670,21 @@ void Interpreter::execSet(const Stmt &s, const FramePtr &frame) {
   }
   Value target = lookup(s.targets[0], frame);
   if (!target.is(Value::Kind::Namespace))
+    // Spec section 4.5: typically a child template setting `ns.x` at top
+    // level, before its root template has created `ns`.
     fail(loc, "cannot assign attribute on non-namespace object");
   target.asNamespace().attrs.set(Value::str(s.targets[1]), std::move(value));
 }
 
+/// A macro closes over the frame it is defined in; the frame is remembered
+/// so the destructor can break the cycle.
 void Interpreter::execMacro(const Stmt &s, const FramePtr &frame) {
   macroFrames_.push_back(frame);
   assign(frame, s.text, Value::callable(std::make_shared<MacroCallable>(s, frame)));
 }
 
+/// `filter f` ... `endfilter`: renders the body, applies the chain, and
+/// writes the result (spec section 4.4: the `trim` that wraps sections).
 void Interpreter::execFilterBlock(const Stmt &s, const FramePtr &frame) {
   // Jinja writes a filter block's result even after the template extended
   // (only plain output is checked), and blocks inside it still render.
@@ -612,6 +696,7 @@ void Interpreter::execFilterBlock(const Stmt &s, const FramePtr &frame) {
   append(outputs_.back(), text, result.is(Value::Kind::Str) ? result.strMarks().get() : nullptr, mark);
 }
 
+/// `with`: values are evaluated in the outer scope, then bound in a new one.
 void Interpreter::execWith(const Stmt &s, const FramePtr &frame) {
   FramePtr inner = innerFrame(frame);
   for (size_t i = 0; i < s.targets.size(); ++i)

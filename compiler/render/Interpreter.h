@@ -37,11 +37,14 @@ struct BlockEntry {
   const CompiledTemplate *tmpl;
 };
 
+/// Jinja's render context, shared by every template of an extends chain:
+/// a child's top-level `set` is seen by its parents (spec section 4.5).
 struct Context {
   /// Globals and render arguments (read-only for templates).
   std::shared_ptr<const Dict> parent;
   /// Variables exported by top-level `set`s and macros.
   std::unordered_map<std::string, Value> vars;
+  /// Block name -> definitions, most-derived first; entry i's super() is i+1.
   std::unordered_map<std::string, std::vector<BlockEntry>> blocks;
 };
 
@@ -51,6 +54,8 @@ struct ExtendState {
   SourceLoc at;
 };
 
+/// A local scope. Lookups walk `parent` to the context; frames are shared
+/// pointers because macros capture them.
 struct Frame {
   std::shared_ptr<Frame> parent; ///< enclosing scope (null at the context)
   /// Shared: a macro may outlive the render that defined it (imports).
@@ -74,6 +79,8 @@ struct Output {
   OriginMarks marks;
 };
 
+/// Executes one root render. Holds the output stack, the origin frames
+/// for the line map, and the counters behind RenderLimits.
 class Interpreter {
 public:
   Interpreter(Environment &env);
@@ -81,6 +88,7 @@ public:
   /// the frame that holds it, a context holding its own macros).
   ~Interpreter();
 
+  /// Renders a config (or meta.yaml) with `args` as render arguments.
   RenderResult renderRoot(const CompiledTemplate &tmpl, const Dict &args);
 
   //===--- services for builtins ---===//
@@ -166,6 +174,8 @@ private:
   void write(const std::string &text, const FramePtr &frame, Pos pos, bool advances);
   void writeValue(const Value &v, const FramePtr &frame, Pos pos);
   void append(Output &out, const std::string &text, const OriginMarks *marks, const OriginMark &base);
+  /// After `extends`, a template's own top-level output is discarded
+  /// (spec section 4.5), though its statements still run.
   bool outputSuppressed(const FramePtr &frame) const {
     return frame->extend && frame->extend->parent;
   }
@@ -179,10 +189,16 @@ private:
   std::vector<FramePtr> macroFrames_;
   std::vector<std::shared_ptr<Context>> contexts_;
   std::shared_ptr<Context> newContext(std::shared_ptr<const Dict> parent, const CompiledTemplate &tmpl);
+  /// The output stack: the root buffer plus one per active capture (macro
+  /// call, super(), filter block, block `set`).
   std::vector<Output> outputs_;
+  /// Every block, include and macro call of the render, for the line map.
   std::vector<RenderFrameInfo> originFrames_;
+  /// Current nesting of calls (RenderLimits::maxCallDepth).
   int depth_ = 0;
+  /// Statements and iterations so far (RenderLimits::maxSteps).
   uint64_t steps_ = 0;
+  /// Location of the statement being executed, for errors raised without one.
   SourceLoc currentLoc_;
   /// Origin frame of the statement being executed (the parent of blocks
   /// rendered through super()).

@@ -18,10 +18,13 @@ const char *const kOperators[] = {"//", "**", "==", "!=", ">=", "<=", "+", "-", 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
+/// One pass over the preprocessed text, alternating between data (up to
+/// the next `{{`, `{%` or `{#`) and the tokens inside a tag.
 class Lexer {
 public:
   Lexer(std::string_view src, const TemplateLines &lines) : src_(src), lines_(lines) {}
 
+  /// Alternates data and tags until the input ends, then adds Eof.
   std::vector<Token> run() {
     while (pos_ < src_.size())
       lexData();
@@ -32,6 +35,8 @@ public:
 private:
   //===--- positions and errors ---===//
 
+  /// Line and column of a byte offset; columns count characters, skipping
+  /// UTF-8 continuation bytes.
   void locate(size_t offset, uint32_t &line, uint32_t &col) {
     // Tokens arrive in order, so the scan resumes where it stopped.
     if (offset < scanOffset_) {
@@ -51,12 +56,15 @@ private:
     col = scanCol_;
   }
 
+  /// Throws at the template file position of `offset` (the TemplateLines
+  /// map the preprocessed text back to the source).
   [[noreturn]] void fail(size_t offset, const std::string &message) {
     uint32_t line, col;
     locate(offset, line, col);
     throw FatalError(lines_.at(line, col), message);
   }
 
+  /// Appends a token positioned at byte `offset`.
   void push(TokenKind kind, std::string text, size_t offset) {
     Token t{kind, std::move(text), 1, 1};
     locate(offset, t.line, t.col);
@@ -67,6 +75,7 @@ private:
     return src_.compare(at, std::strlen(s), s) == 0;
   }
 
+  /// Skips Python whitespace (Unicode-aware, as `\s` in Jinja's regexes).
   size_t skipSpaces(size_t i) const {
     while (i < src_.size()) {
       size_t next = i;
@@ -88,6 +97,7 @@ private:
       if (tag == std::string_view::npos || tag + 1 >= src_.size())
         break;
       char c = src_[tag + 1];
+      // A lone `{` (a YAML flow mapping, say) is ordinary data.
       if (c == '{' || c == '%' || c == '#')
         break;
       ++tag;
@@ -98,6 +108,8 @@ private:
       return;
     }
     char kind = src_[tag + 1];
+    // `{%-`, `{{-`, `{#-` strip the whitespace before the tag, newlines
+    // included (spec section 4.1); this is how `<<` lines work.
     bool strip = tag + 2 < src_.size() && src_[tag + 2] == '-';
     size_t dataEnd = tag;
     if (strip) {
@@ -106,6 +118,8 @@ private:
       dataEnd = begin + py::rstrip(data).size();
     }
     emitData(begin, dataEnd);
+    // `{%+` would disable lstrip_blocks, which the reference leaves off, so
+    // the `+` is just skipped.
     size_t afterOpen = tag + 2 + ((tag + 2 < src_.size() && (src_[tag + 2] == '-' || src_[tag + 2] == '+')) ? 1 : 0);
     if (kind == '#') {
       lexComment(tag, afterOpen);
@@ -121,12 +135,14 @@ private:
     }
   }
 
+  /// Empty data between two adjacent tags produces no token.
   void emitData(size_t begin, size_t end) {
     if (end > begin)
       push(TokenKind::Data, std::string(src_.substr(begin, end - begin)), begin);
   }
 
   /// `{% raw %}` changes lexing of what follows; fgcc does not support it.
+  /// (Its body must not be tokenised, which this lexer cannot skip.)
   void checkRaw(size_t tag) {
     size_t i = skipSpaces(pos_);
     if (startsWith(i, "raw") && (i + 3 >= src_.size() || !py::isWordChar(static_cast<unsigned char>(src_[i + 3]))))
@@ -136,6 +152,7 @@ private:
   /// `{# ... #}` ends at the first `#}`; `-#}` strips following whitespace and
   /// a plain `#}` eats one newline (trim_blocks).
   void lexComment(size_t tag, size_t bodyBegin) {
+    // No nesting: the first `#}` ends the comment, as in Jinja.
     size_t end = src_.find("#}", bodyBegin);
     if (end == std::string_view::npos)
       fail(tag, "Missing end of comment tag");
@@ -156,8 +173,12 @@ private:
     const char *close = block ? "%}" : "}}";
     if (startsWith(i, "-") && startsWith(i + 1, close))
       return skipSpaces(i + 3);
+    // `+%}` disables trim_blocks for this tag: the TOML `endblock` closers
+    // use it to keep the newline (spec section 3.2).
     if (block && startsWith(i, "+") && startsWith(i + 1, close))
       return i + 3;
+    // trim_blocks (spec section 4.1): a block tag eats one following newline,
+    // a `}}` never does.
     if (startsWith(i, close)) {
       size_t after = i + 2;
       if (block && after < src_.size() && src_[after] == '\n')
@@ -169,6 +190,9 @@ private:
 
   //===--- inside tags ---===//
 
+  /// Tokens up to the closing `%}` / `}}`. Open brackets are tracked so
+  /// that `}}` inside a dict literal does not end the tag (Jinja's balancing
+  /// stack).
   void lexTag(bool block) {
     std::vector<char> brackets;
     while (true) {
@@ -183,6 +207,7 @@ private:
           return;
         }
       }
+      // Numbers, strings and names before operators: `-1` lexes as `-` then `1`.
       char c = src_[pos_];
       if (isDigit(c)) {
         lexNumber();
@@ -196,6 +221,8 @@ private:
     }
   }
 
+  /// An identifier: a word character that is not a digit, then word
+  /// characters (Unicode-aware, as Python identifiers are).
   bool lexName() {
     size_t i = pos_;
     size_t next = i;
@@ -225,6 +252,8 @@ private:
     return j;
   }
 
+  /// Jinja's integer and float regexes; `_` may separate digits. A float
+  /// needs a digit after its `.`, so `1.x` is the integer 1 then `.x`.
   void lexNumber() {
     size_t begin = pos_;
     // Prefixed integers: 0b, 0o, 0x with optional single underscores.
@@ -276,6 +305,8 @@ private:
     pos_ = end;
   }
 
+  /// A quoted string, decoded as Jinja does with Python's unicode-escape
+  /// codec. Strings may span lines.
   void lexString() {
     size_t begin = pos_;
     char quote = src_[begin];
@@ -302,6 +333,7 @@ private:
   size_t unescape(size_t i, std::string &out) {
     char e = src_[i + 1];
     switch (e) {
+    // A backslash before a newline is a line continuation: both vanish.
     case '\n': return i + 2;
     case '\\': out += '\\'; return i + 2;
     case '\'': out += '\''; return i + 2;
@@ -319,6 +351,7 @@ private:
     default:
       break;
     }
+    // Octal escapes: up to three digits.
     if (e >= '0' && e <= '7') {
       size_t j = i + 1;
       unsigned v = 0;
@@ -332,6 +365,8 @@ private:
     return i + 1;
   }
 
+  /// `\xHH`, `\uHHHH`, `\UHHHHHHHH`, with Python's codec errors for short
+  /// or out-of-range escapes.
   size_t hexEscape(size_t i, int width, std::string &out) {
     uint32_t v = 0;
     size_t j = i + 2;
@@ -348,6 +383,8 @@ private:
     return j;
   }
 
+  /// The longest operator at the cursor; brackets must balance, with
+  /// Jinja's "unexpected ')'" wording when they do not.
   void lexOperator(std::vector<char> &brackets) {
     for (const char *op : kOperators) {
       if (!startsWith(pos_, op))
@@ -382,6 +419,8 @@ private:
 
 } // namespace
 
+/// All tokens of one template, ending with Eof; lexing errors are thrown
+/// at their file location.
 std::vector<Token> tokenize(std::string_view source, const TemplateLines &lines) {
   // keep_trailing_newline=False: one final newline of the template goes.
   if (!source.empty() && source.back() == '\n')

@@ -20,6 +20,8 @@ namespace fgcc::render {
 
 struct TemplateLines;
 
+/// Token kinds, following Jinja's lexer (names and operators carry their
+/// text; whitespace-control markers are applied, not emitted).
 enum class TokenKind : uint8_t {
   Data,          ///< text outside tags
   VariableBegin, ///< {{
@@ -34,6 +36,7 @@ enum class TokenKind : uint8_t {
   Eof,
 };
 
+/// One token with its position, for Jinja-style error messages.
 struct Token {
   TokenKind kind;
   std::string text;

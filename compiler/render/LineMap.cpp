@@ -8,8 +8,11 @@ namespace fgcc::render {
 
 namespace {
 
+/// "block 'x' <- template 'y' <- ...": the chain of blocks and includes
+/// that produced a line, innermost first (spec section 12's include stack).
 std::string describeFrames(const std::vector<RenderFrameInfo> &frames, int32_t index) {
   std::string out;
+  // Sixteen levels are plenty for a message and bound its length.
   for (int depth = 0; index >= 0 && depth < 16; ++depth) {
     const RenderFrameInfo &f = frames[static_cast<size_t>(index)];
     out += (out.empty() ? "" : " <- ") + f.description;
@@ -20,6 +23,8 @@ std::string describeFrames(const std::vector<RenderFrameInfo> &frames, int32_t i
 
 } // namespace
 
+/// One linear pass over the text and the marks together; only the first
+/// line after a new mark counts newlines from the mark's start.
 LineMap::LineMap(const RenderResult &result) {
   const std::string &text = result.text;
   const OriginMarks &marks = result.marks;
@@ -42,6 +47,8 @@ LineMap::LineMap(const RenderResult &result) {
         newlinesSinceMark = static_cast<uint32_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(m.offset),
                                                              text.begin() + static_cast<std::ptrdiff_t>(lineStart), '\n'));
       previousMark = markIndex;
+      // Template text advances line by line; a printed value (which may hold
+      // newlines) keeps pointing at the line that printed it.
       uint32_t ppLine = m.ppLine + (m.advances ? newlinesSinceMark : 0);
       if (m.tmpl)
         info.loc = m.tmpl->at(ppLine, 1);
@@ -55,6 +62,7 @@ LineMap::LineMap(const RenderResult &result) {
   }
 }
 
+/// Line 0 and lines past the end map to an invalid location.
 const LineOriginInfo &LineMap::origin(uint32_t line) const {
   if (line == 0 || line > lines_.size())
     return unknown_;

@@ -15,11 +15,14 @@
 
 namespace fgcc::render {
 
+/// Where one pp-text line came from.
 struct LineOriginInfo {
   SourceLoc loc;       ///< template file and line
   std::string context; ///< "block 'x' <- template 'y'", may be empty
 };
 
+/// One entry per line of a rendered text; a line no mark covers (or a
+/// line number out of range) maps to an invalid location.
 class LineMap {
 public:
   LineMap() = default;

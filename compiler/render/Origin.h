@@ -49,6 +49,7 @@ struct OriginMark {
   int32_t frame = -1;
 };
 
+/// A render's marks, in increasing `offset` order.
 using OriginMarks = std::vector<OriginMark>;
 
 } // namespace fgcc::render

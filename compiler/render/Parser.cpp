@@ -16,6 +16,8 @@ namespace {
 /// Deeper nesting than this is refused instead of overflowing the stack.
 constexpr int kMaxDepth = 200;
 
+/// Comparison operators spelt as operator tokens; `in` and `not in` are
+/// names and are recognised separately.
 const std::set<std::string_view> kCompareOps = {"==", "!=", "<", "<=", ">", ">="};
 
 /// Jinja's `describe_token`: names are shown by value, other tokens by type.
@@ -46,11 +48,15 @@ std::string describe(const Token &t) {
   return "token";
 }
 
+/// One parser per template. Statements record which tags close them so
+/// errors can use Jinja's own wording ("Jinja was looking for ..."), which
+/// users can search for (spec section 12).
 class Parser {
 public:
   Parser(const std::vector<Token> &tokens, const TemplateLines &lines, const ParserRegistry &reg)
       : toks_(tokens), lines_(lines), reg_(reg) {}
 
+  /// The top level is a body with no end tags: it runs to the end of input.
   std::unique_ptr<TemplateAst> run() {
     ast_ = std::make_unique<TemplateAst>();
     ast_->body = subparse({});
@@ -61,7 +67,9 @@ private:
   //===--- token stream ---===//
 
   const Token &cur() const { return toks_[pos_]; }
+  /// Clamped to the final Eof token, so lookahead never runs off the end.
   const Token &peek(size_t n = 1) const { return toks_[std::min(pos_ + n, toks_.size() - 1)]; }
+  /// Advances, but never past the final Eof token.
   void next() {
     if (pos_ + 1 < toks_.size())
       ++pos_;
@@ -70,6 +78,7 @@ private:
 
   bool isOp(const char *op) const { return cur().kind == TokenKind::Operator && cur().text == op; }
   bool isName(const char *n) const { return cur().kind == TokenKind::Name && cur().text == n; }
+  /// Consumes operator `op` if it comes next; says whether it did.
   bool skipOp(const char *op) {
     if (!isOp(op))
       return false;
@@ -83,9 +92,11 @@ private:
     return true;
   }
 
+  /// Throws at the file location of token `at`.
   [[noreturn]] void fail(const Token &at, const std::string &message) const {
     throw FatalError(lines_.at(at.line, at.col), message);
   }
+  /// Jinja's "expected token 'x', got 'y'".
   [[noreturn]] void unexpected(const std::string &expected) const {
     fail(cur(), "expected token '" + expected + "', got '" + describe(cur()) + "'");
   }
@@ -98,6 +109,7 @@ private:
       unexpected("end of statement block");
     next();
   }
+  /// Consumes a name token and returns its text.
   std::string expectName() {
     if (cur().kind != TokenKind::Name)
       unexpected("name");
@@ -106,6 +118,7 @@ private:
     return n;
   }
 
+  /// Bounds recursion on hostile input (deeply nested brackets or blocks).
   struct DepthGuard {
     DepthGuard(Parser &p) : p(p) {
       if (++p.depth_ > kMaxDepth)
@@ -141,6 +154,7 @@ private:
         auto s = std::make_unique<Stmt>();
         s->kind = StmtKind::Print;
         s->pos = here();
+        // `{{ a, b }}` prints a tuple, as in Jinja.
         s->expr = parseTuple(true);
         if (cur().kind != TokenKind::VariableEnd)
           unexpected("end of print statement");
@@ -164,6 +178,7 @@ private:
     return body;
   }
 
+  /// Jinja's message for a statement still open at the end of the template.
   [[noreturn]] void failUnclosed(const std::vector<std::string> &endTokens) {
     std::string expected;
     for (size_t i = 0; i < endTokens.size(); ++i)
@@ -174,6 +189,8 @@ private:
 
   /// Body of a statement: optional `:`, `%}`, statements, then the end tag.
   Body parseStatements(const std::vector<std::string> &endTokens, bool dropNeedle) {
+    // Jinja tolerates a Python-style colon before `%}` (`-- if x:`, spec
+    // section 4.1); the template library writes some statements that way.
     skipOp(":");
     expectBlockEnd();
     Body body = subparse(endTokens);
@@ -189,6 +206,8 @@ private:
     return s;
   }
 
+  /// Dispatches on the tag name after `{%`. Tags fgcc does not implement
+  /// (spec section 5.4's "0" rows) get a clear "not supported" error.
   StmtPtr parseStatement(const std::vector<std::string> &outerEnds) {
     const Token &t = cur();
     if (t.kind != TokenKind::Name)
@@ -197,6 +216,7 @@ private:
     Pos pos = here();
     openTags_.push_back(tag);
     // Loops, blocks, macros, filters and `with` open a new scope; `if` does not.
+    // Tracked only for `extends`, which Jinja refuses inside any scope.
     bool newScope = tag == "for" || tag == "block" || tag == "macro" || tag == "filter" || tag == "with" || tag == "set";
     struct ScopeGuard {
       int &depth;
@@ -250,6 +270,8 @@ private:
     fail(t, msg);
   }
 
+  /// `for a[, b...] in expr [if cond]` with `else`. Whether the body mentions
+  /// `loop` is noted here so the interpreter builds `loop` only when needed.
   StmtPtr parseFor(Pos pos) {
     next();
     auto s = make(StmtKind::For, pos);
@@ -268,6 +290,8 @@ private:
     }
     if (!skipName("in"))
       unexpected("in");
+    // No conditional expression here: an `if` after the iterable is the loop
+    // filter, as in Jinja's parse_for.
     s->expr = parseTuple(false, {"recursive"});
     if (skipName("if"))
       s->filterCond = parseExpression();
@@ -275,6 +299,8 @@ private:
       fail(cur(), "recursive loops are not supported by fgcc");
     size_t bodyBegin = pos_;
     s->bodies.push_back(parseStatements({"endfor", "else"}, false));
+    // A token scan, not scope analysis: a `loop` anywhere in the body (even an
+    // inner loop's) counts; over-approximating only costs building the dict.
     for (size_t t = bodyBegin; t < pos_; ++t)
       if (toks_[t].kind == TokenKind::Name && toks_[t].text == "loop")
         s->usesLoopVariable = true;
@@ -285,10 +311,12 @@ private:
     return s;
   }
 
+  /// `if` / `elif` / `else` / `endif`.
   StmtPtr parseIf(Pos pos) {
     next();
     auto s = make(StmtKind::If, pos);
     while (true) {
+      // Conditions take no inline if-expression, as in Jinja's parse_if.
       s->tests.push_back(parseTuple(false));
       s->bodies.push_back(parseStatements({"elif", "else", "endif"}, false));
       if (skipName("elif"))
@@ -302,15 +330,19 @@ private:
     return s;
   }
 
+  /// `block name [scoped] [required]`; a second block of the same name in
+  /// one template is Jinja's compile error (spec section 4.5).
   StmtPtr parseBlock(Pos pos) {
     next();
     auto s = make(StmtKind::Block, pos);
+    // The block's position is its name, where "in block 'x'" notes point.
     s->pos = here();
     s->text = expectName();
     if (ast_->block(s->text))
       fail(toks_[pos_ - 1], "block '" + s->text + "' defined twice");
     s->scoped = skipName("scoped");
     s->required = skipName("required");
+    // Jinja's hint for a hyphenated block name such as `train-args`.
     if (isOp("-"))
       fail(cur(), "Use an underscore instead");
     s->bodies.push_back(parseStatements({"endblock"}, true));
@@ -334,6 +366,7 @@ private:
     }
   }
 
+  /// `extends expr`: a literal name or any expression (`ns.trainer_class`).
   StmtPtr parseExtends(Pos pos) {
     // Jinja checks this when compiling, so even code that never runs fails.
     if (scopeDepth_ > 0)
@@ -354,6 +387,8 @@ private:
     }
   }
 
+  /// `include expr [ignore missing] [with|without context]`; the template
+  /// library only uses literal names with context (spec section 5.1).
   StmtPtr parseInclude(Pos pos) {
     next();
     auto s = make(StmtKind::Include, pos);
@@ -367,6 +402,7 @@ private:
     return s;
   }
 
+  /// `import expr as name`; without context by default, as in Jinja.
   StmtPtr parseImport(Pos pos) {
     next();
     auto s = make(StmtKind::Import, pos);
@@ -378,6 +414,8 @@ private:
     return s;
   }
 
+  /// `from expr import a [as b], ...`: how the template library binds its
+  /// formatting macros (spec section 4.5).
   StmtPtr parseFrom(Pos pos) {
     next();
     auto s = make(StmtKind::FromImport, pos);
@@ -390,6 +428,8 @@ private:
         parseContextModifier(*s, false);
         break;
       }
+      // Names until `with/without context` or the tag end; a trailing comma
+      // is accepted.
       if (!s->imports.empty() && !skipOp(","))
         break;
       if (cur().kind != TokenKind::Name)
@@ -397,6 +437,7 @@ private:
       const Token &nameTok = cur();
       std::string name = expectName();
       if (!name.empty() && name[0] == '_')
+        // Jinja's compile-time message (private macros are not exported).
         fail(nameTok, "names starting with an underline can not be imported");
       std::string alias = name;
       if (skipName("as"))
@@ -408,6 +449,8 @@ private:
     return s;
   }
 
+  /// `set x = v`, `set ns.attr = v` (Jinja's NSRef), or the block form. The
+  /// template library uses only the first two (spec section 5.1).
   StmtPtr parseSet(Pos pos) {
     next();
     auto s = make(StmtKind::Set, pos);
@@ -420,6 +463,7 @@ private:
     } else if (isOp(",")) {
       fail(cur(), "tuple unpacking in 'set' is not supported by fgcc");
     }
+    // `set x = a, b` assigns a tuple, as in Jinja.
     if (skipOp("=")) {
       s->expr = parseTuple(true);
       return s;
@@ -432,11 +476,14 @@ private:
     return s;
   }
 
+  /// `macro name(a, b=default, ...)`: parameters with defaults must come last,
+  /// as in Python.
   StmtPtr parseMacro(Pos pos) {
     next();
     auto s = make(StmtKind::Macro, pos);
     s->text = expectName();
     expectOp("(");
+    // Parameters up to the `)`; a trailing comma is accepted.
     bool sawDefault = false;
     while (!isOp(")")) {
       if (!s->params.empty())
@@ -455,6 +502,7 @@ private:
     }
     next();
     s->bodies.push_back(parseStatements({"endmacro"}, true));
+    // `endmacro name` is tolerated.
     if (cur().kind == TokenKind::Name)
       next();
     return s;
@@ -471,6 +519,8 @@ private:
     return node;
   }
 
+  /// `filter f(args) | g` ... `endfilter`: 49 `-- filter trim()` in the
+  /// template library, plus those generated by `[x!]` (spec section 3.2).
   StmtPtr parseFilterBlock(Pos pos) {
     next();
     auto s = make(StmtKind::FilterBlock, pos);
@@ -479,6 +529,7 @@ private:
     return s;
   }
 
+  /// `with a = x, b = y` ... `endwith`.
   StmtPtr parseWith(Pos pos) {
     next();
     auto s = make(StmtKind::With, pos);
@@ -493,6 +544,7 @@ private:
     return s;
   }
 
+  /// `{% print expr %}`, the statement form of `{{ expr }}`.
   StmtPtr parsePrintStmt(Pos pos) {
     next();
     auto s = make(StmtKind::Print, pos);
@@ -510,6 +562,8 @@ private:
   }
 
   /// A comma-separated list becomes a tuple; a single item stays itself.
+  /// `withCondExpr` is false where a following `if` belongs to the statement
+  /// (for filters, if tests); `explicitParens` allows `()`, the empty tuple.
   ExprPtr parseTuple(bool withCondExpr, const std::vector<std::string> &extraEnds = {},
                      bool explicitParens = false) {
     Pos pos = here();
@@ -536,6 +590,8 @@ private:
     return t;
   }
 
+  /// Where an unparenthesised tuple stops: a tag end, `)`, or a keyword the
+  /// enclosing statement is waiting for (`recursive` after a for target).
   bool tupleEnds(const std::vector<std::string> &extraEnds) const {
     const Token &t = cur();
     if (t.kind == TokenKind::VariableEnd || t.kind == TokenKind::BlockEnd || t.kind == TokenKind::Eof)
@@ -549,11 +605,13 @@ private:
     return false;
   }
 
+  /// A full expression, inline if/else included.
   ExprPtr parseExpression() {
     DepthGuard guard(*this);
     return parseCondExpr();
   }
 
+  /// `a if cond [else b]`; without else the result is undefined when false.
   ExprPtr parseCondExpr() {
     ExprPtr expr = parseOr();
     while (isName("if")) {
@@ -572,6 +630,7 @@ private:
     return expr;
   }
 
+  /// A two-operand node; `op` names the operator of Binary nodes.
   ExprPtr binary(ExprKind kind, ExprPtr left, ExprPtr right, Pos pos, std::string op = {}) {
     auto e = makeExpr(kind, pos);
     e->name = std::move(op);
@@ -580,6 +639,10 @@ private:
     return e;
   }
 
+  // Jinja's precedence, loosest first: or, and, not, comparisons, + and -,
+  // ~, * / // %, **, unary, then postfix, filters and tests.
+
+  /// `a or b`.
   ExprPtr parseOr() {
     ExprPtr left = parseAnd();
     while (isName("or")) {
@@ -590,6 +653,7 @@ private:
     return left;
   }
 
+  /// `a and b`.
   ExprPtr parseAnd() {
     ExprPtr left = parseNot();
     while (isName("and")) {
@@ -600,6 +664,7 @@ private:
     return left;
   }
 
+  /// `not a`, possibly repeated (`not not a`).
   ExprPtr parseNot() {
     if (isName("not")) {
       DepthGuard guard(*this);
@@ -613,6 +678,7 @@ private:
     return parseCompare();
   }
 
+  /// A comparison chain `a < b <= c`, including `in` and `not in`.
   ExprPtr parseCompare() {
     Pos pos = here();
     ExprPtr first = parseMath1();
@@ -627,6 +693,7 @@ private:
         ops.push_back("in");
         next();
       } else if (isName("not") && peek().kind == TokenKind::Name && peek().text == "in") {
+        // Stored as one operator so the evaluator treats it as Python does.
         ops.push_back("notin");
         next();
         next();
@@ -643,6 +710,7 @@ private:
     return e;
   }
 
+  /// `a + b`, `a - b`: looser than `~`, which is looser than `*`.
   ExprPtr parseMath1() {
     ExprPtr left = parseConcat();
     while (isOp("+") || isOp("-")) {
@@ -654,6 +722,7 @@ private:
     return left;
   }
 
+  /// `a ~ b ~ c` becomes one Concat node, so the string is built once.
   ExprPtr parseConcat() {
     Pos pos = here();
     ExprPtr first = parseMath2();
@@ -666,6 +735,7 @@ private:
     return e;
   }
 
+  /// `*`, `/`, `//`, `%`.
   ExprPtr parseMath2() {
     ExprPtr left = parsePow();
     while (isOp("*") || isOp("/") || isOp("//") || isOp("%")) {
@@ -677,6 +747,8 @@ private:
     return left;
   }
 
+  /// `**` associates left in Jinja (`2 ** 3 ** 2` is 64), and a unary minus
+  /// binds tighter (`-2 ** 2` is 4), unlike Python.
   ExprPtr parsePow() {
     ExprPtr left = parseUnary(true);
     while (isOp("**")) {
@@ -687,6 +759,8 @@ private:
     return left;
   }
 
+  /// Unary `-`/`+`, a primary with its postfixes, then filters and tests: so
+  /// `a + b | f` filters only `b`.
   ExprPtr parseUnary(bool withFilter) {
     DepthGuard guard(*this);
     ExprPtr node;
@@ -706,6 +780,8 @@ private:
     return node;
   }
 
+  /// Literals, names, parenthesised expressions or tuples, lists and dicts.
+  /// Jinja accepts both `true` and `True` (and none/None) (spec section 4.3).
   ExprPtr parsePrimary() {
     const Token &t = cur();
     Pos pos = here();
@@ -730,6 +806,7 @@ private:
     }
     case TokenKind::String: {
       std::string s;
+      // Adjacent string literals concatenate, as in Python.
       while (cur().kind == TokenKind::String) {
         s += cur().text;
         next();
@@ -760,6 +837,8 @@ private:
     fail(t, "unexpected '" + describe(t) + "'");
   }
 
+  /// Decimal, 0b, 0o and 0x literals; fgcc's ints are 64-bit, so a larger
+  /// literal is an error rather than a Python bignum.
   Value parseInteger(const Token &t) {
     std::string digits;
     for (char c : t.text)
@@ -780,6 +859,7 @@ private:
     return Value::integer(static_cast<int64_t>(v));
   }
 
+  /// The lexer has validated the digits; only underscores need removing.
   Value parseFloat(const Token &t) {
     std::string digits;
     for (char c : t.text)
@@ -788,6 +868,7 @@ private:
     return Value::real(std::strtod(digits.c_str(), nullptr));
   }
 
+  /// `[a, b, ...]`, a trailing comma allowed.
   ExprPtr parseList() {
     Pos pos = here();
     next();
@@ -803,6 +884,7 @@ private:
     return e;
   }
 
+  /// `{k: v, ...}`, a trailing comma allowed.
   ExprPtr parseDict() {
     Pos pos = here();
     next();
@@ -820,6 +902,7 @@ private:
     return e;
   }
 
+  /// `.attr`, `[index]` and calls, in any order and number.
   ExprPtr parsePostfix(ExprPtr node) {
     while (true) {
       if (isOp(".") || isOp("["))
@@ -831,6 +914,7 @@ private:
     }
   }
 
+  /// `| filter`, `is test`, and calls of their results.
   ExprPtr parseFilterExpr(ExprPtr node) {
     while (true) {
       if (isOp("|")) {
@@ -846,6 +930,8 @@ private:
     }
   }
 
+  /// `x.name`, `x.0` (Jinja's integer attribute means an index), or
+  /// `x[...]`; several comma-separated subscripts form a tuple key.
   ExprPtr parseSubscript(ExprPtr node) {
     Pos pos = here();
     if (skipOp(".")) {
@@ -912,6 +998,8 @@ private:
     return slice;
   }
 
+  /// `(pos, ..., key=value, ..., *args, **kwargs)`; a positional after a
+  /// keyword is a syntax error, as in Python.
   ArgList parseCallArgs() {
     ArgList args;
     expectOp("(");
@@ -942,6 +1030,7 @@ private:
     return args;
   }
 
+  /// `callee(args)`.
   ExprPtr parseCall(ExprPtr node) {
     Pos pos = here();
     auto e = makeExpr(ExprKind::Call, pos);
@@ -960,6 +1049,8 @@ private:
     return name;
   }
 
+  /// `name[(args)]`; an unknown filter fails here, at compile time, even in
+  /// code that never runs (Jinja's behaviour).
   ExprPtr parseFilter(ExprPtr node) {
     const Token &nameTok = cur();
     Pos pos = here();
@@ -973,6 +1064,7 @@ private:
     return e;
   }
 
+  /// `is [not] name[(args)]`; like filters, unknown tests fail at compile time.
   ExprPtr parseTest(ExprPtr node) {
     Pos pos = here();
     next(); // is
@@ -997,6 +1089,8 @@ private:
     return e;
   }
 
+  // Parser state: the token stream and cursor, the recursion depth, and the
+  // statements currently open (for error messages).
   const std::vector<Token> &toks_;
   const TemplateLines &lines_;
   const ParserRegistry &reg_;
@@ -1012,6 +1106,7 @@ private:
 
 } // namespace
 
+/// Errors are thrown as FatalError at the file location of the token.
 std::unique_ptr<TemplateAst> parseTemplate(const std::vector<Token> &tokens, const TemplateLines &lines,
                                            const ParserRegistry &registry) {
   return Parser(tokens, lines, registry).run();

@@ -25,6 +25,8 @@ struct ParserRegistry {
   std::function<bool(std::string_view)> hasTest;
 };
 
+/// Parses one template's tokens; syntax errors are thrown as FatalError at
+/// the file location, with Jinja's message text.
 std::unique_ptr<TemplateAst> parseTemplate(const std::vector<Token> &tokens,
                                            const TemplateLines &lines,
                                            const ParserRegistry &registry);

@@ -13,6 +13,8 @@ namespace fgcc::render {
 // Construction
 //===----------------------------------------------------------------------===//
 
+/// StrictUndefined (spec section 4.1): the lookup's error message travels
+/// with the value and is raised only when the value is used.
 Value Value::undefined(std::string message, std::function<std::string()> suggest) {
   Value v;
   v.kind_ = Kind::Undefined;
@@ -43,6 +45,8 @@ Value Value::real(double d) {
 
 Value Value::str(std::string s) { return str(std::move(s), nullptr); }
 
+/// `marks` records where captured text (a macro's output, super()) was
+/// written, so its lines still map to their templates when printed.
 Value Value::str(std::string s, std::shared_ptr<const OriginMarks> marks) {
   Value v;
   v.kind_ = Kind::Str;
@@ -50,6 +54,8 @@ Value Value::str(std::string s, std::shared_ptr<const OriginMarks> marks) {
   return v;
 }
 
+/// Containers register with the active ContainerRegistry so a render can
+/// break reference cycles when it ends.
 Value Value::list(List items) {
   Value v;
   v.kind_ = Kind::List;
@@ -59,7 +65,9 @@ Value Value::list(List items) {
   return v;
 }
 
+/// A tuple shares List storage; only the kind differs.
 Value Value::tuple(List items) {
+  // Immutability is enforced by the operations, not by the storage.
   Value v = list(std::move(items));
   v.kind_ = Kind::Tuple;
   return v;
@@ -94,6 +102,8 @@ Value Value::callable(std::shared_ptr<Callable> c) {
 
 const void *Value::identity() const { return ptr_.get(); }
 
+/// The names Python puts in TypeError / UndefinedError messages, e.g.
+/// `'jinja2.utils.Namespace object' has no attribute 'x'` (spec 4.5).
 std::string Value::typeName() const {
   switch (kind_) {
   case Kind::Undefined:
@@ -127,9 +137,11 @@ std::string Value::typeName() const {
 //===----------------------------------------------------------------------===//
 
 namespace {
+// Registries nest: the innermost collects, and restores the outer one.
 thread_local ContainerRegistry *activeRegistry = nullptr;
 }
 
+/// Becomes the active registry until destroyed.
 ContainerRegistry::ContainerRegistry() : previous_(activeRegistry) { activeRegistry = this; }
 
 ContainerRegistry::~ContainerRegistry() {
@@ -149,6 +161,8 @@ ContainerRegistry::~ContainerRegistry() {
       dictContents.push_back(std::move(n->attrs)), n->attrs = Dict();
 }
 
+/// Records a container; sweeps expired entries at power-of-two sizes,
+/// which keeps the cost amortised constant.
 template <typename T> void ContainerRegistry::add(std::vector<std::weak_ptr<T>> &v, const std::shared_ptr<T> &p) {
   // Drop expired entries now and then so long loops stay bounded.
   if (v.size() >= 1024 && (v.size() & (v.size() - 1)) == 0)
@@ -156,6 +170,7 @@ template <typename T> void ContainerRegistry::add(std::vector<std::weak_ptr<T>> 
   v.push_back(p);
 }
 
+// Outside a render (no active registry) containers are not tracked.
 void ContainerRegistry::track(const std::shared_ptr<List> &l) {
   if (activeRegistry)
     activeRegistry->add(activeRegistry->lists_, l);
@@ -173,6 +188,8 @@ void ContainerRegistry::track(const std::shared_ptr<Namespace> &n) {
 // Equality and hashing (Python semantics: 1 == 1.0 == True)
 //===----------------------------------------------------------------------===//
 
+/// Numbers compare by value across bool/int/float; containers compare
+/// deeply; callables and namespaces by identity.
 bool equals(const Value &a, const Value &b) {
   using K = Value::Kind;
   if (a.isNumber() && b.isNumber()) {
@@ -209,10 +226,13 @@ bool equals(const Value &a, const Value &b) {
     return true;
   }
   default:
+    // Namespaces and callables: Python's default equality is identity.
     return a.identity() == b.identity();
   }
 }
 
+/// Python's hashability: lists, dicts and namespaces are not, a tuple is
+/// when its items are.
 bool hashable(const Value &v) {
   switch (v.kind()) {
   case Value::Kind::List:
@@ -230,6 +250,7 @@ bool hashable(const Value &v) {
   }
 }
 
+/// Consistent with equals(): True, 1 and 1.0 hash alike.
 size_t hashValue(const Value &v) {
   using K = Value::Kind;
   switch (v.kind()) {
@@ -248,6 +269,7 @@ size_t hashValue(const Value &v) {
   case K::Tuple: {
     size_t h = 0x345678;
     for (const Value &item : v.asList())
+      // The multiplier of CPython's old tuple hash; any mix would do.
       h = h * 1000003 ^ hashValue(item);
     return h;
   }
@@ -262,6 +284,7 @@ size_t hashValue(const Value &v) {
 // Dict
 //===----------------------------------------------------------------------===//
 
+/// A hash bucket may hold unequal keys; equals() decides.
 const Value *Dict::find(const Value &key) const {
   auto range = index_.equal_range(hashValue(key));
   for (auto it = range.first; it != range.second; ++it)
@@ -274,6 +297,8 @@ Value *Dict::find(const Value &key) {
   return const_cast<Value *>(static_cast<const Dict *>(this)->find(key));
 }
 
+/// Python dict assignment: an existing key keeps its position and takes the
+/// new value (equal keys such as 1 and 1.0 count as the same key).
 void Dict::set(const Value &key, Value value) {
   if (Value *existing = find(key)) {
     *existing = std::move(value);
@@ -283,6 +308,7 @@ void Dict::set(const Value &key, Value value) {
   items_.emplace_back(key, std::move(value));
 }
 
+/// Linear, then a reindex, since erasing shifts every later index.
 bool Dict::erase(const Value &key) {
   for (size_t i = 0; i < items_.size(); ++i) {
     if (equals(items_[i].first, key)) {
@@ -294,6 +320,7 @@ bool Dict::erase(const Value &key) {
   return false;
 }
 
+/// Rebuilds the hash index after a copy or an erase.
 void Dict::reindex() {
   index_.clear();
   for (size_t i = 0; i < items_.size(); ++i)
@@ -309,6 +336,7 @@ namespace {
 /// Python prints a container that contains itself as `[...]` / `{...}`.
 class ReprPrinter {
 public:
+  /// repr() of any value; containers go through the cycle check.
   std::string repr(const Value &v) {
     using K = Value::Kind;
     switch (v.kind()) {
@@ -333,6 +361,7 @@ private:
     active_.push_back(v.identity());
     std::string out;
     if (v.is(K::Namespace)) {
+      // The repr of Jinja's Namespace (spec section 4.3's table).
       out = "<Namespace " + dictBody(v.asNamespace().attrs) + ">";
     } else if (v.is(K::Dict)) {
       out = dictBody(v.asDict());
@@ -342,6 +371,7 @@ private:
       out = tuple ? "(" : "[";
       for (size_t i = 0; i < items.size(); ++i)
         out += (i ? ", " : "") + repr(items[i]);
+      // A one-tuple needs its comma: `(1,)`.
       if (tuple && items.size() == 1)
         out += ",";
       out += tuple ? ")" : "]";
@@ -350,6 +380,7 @@ private:
     return out;
   }
 
+  /// `{k: v, ...}` with reprs of keys and values, in insertion order.
   std::string dictBody(const Dict &d) {
     std::string out = "{";
     bool first = true;
@@ -365,6 +396,8 @@ private:
 
 } // namespace
 
+/// Undefined gives ""; StrictUndefined errors are the callers' to raise
+/// before printing.
 std::string toStr(const Value &v) {
   using K = Value::Kind;
   switch (v.kind()) {
@@ -381,6 +414,8 @@ std::string toStr(const Value &v) {
   case K::Str:
     return v.asStr();
   case K::Callable:
+    // Approximations of Python's reprs; object addresses are left out so the
+    // output stays deterministic.
     return v.asCallable().isMacro() ? "<Macro '" + v.asCallable().name() + "'>"
                                     : "<function " + v.asCallable().name() + ">";
   default:
@@ -388,8 +423,11 @@ std::string toStr(const Value &v) {
   }
 }
 
+/// Python's repr: strings quoted as Python would (`'a'`, `"it's"`).
 std::string toRepr(const Value &v) { return ReprPrinter().repr(v); }
 
+/// Empty containers, zero, "" and None are false; namespaces and
+/// callables are true.
 bool truthy(const Value &v) {
   using K = Value::Kind;
   switch (v.kind()) {

@@ -83,6 +83,8 @@ struct StrData {
   std::function<std::string()> suggest;
 };
 
+/// One template value, a tagged union: scalars inline, everything else
+/// behind one shared pointer (spec section 14's value model).
 class Value {
 public:
   enum class Kind : uint8_t { Undefined, None, Bool, Int, Float, Str, List, Tuple, Dict, Namespace, Callable };
@@ -104,6 +106,7 @@ public:
   Kind kind() const { return kind_; }
   bool is(Kind k) const { return kind_ == k; }
   bool isUndefined() const { return kind_ == Kind::Undefined; }
+  /// Bool counts as a number, since Python's bool is an int subclass.
   bool isNumber() const { return kind_ == Kind::Int || kind_ == Kind::Float || kind_ == Kind::Bool; }
   bool isSequence() const { return kind_ == Kind::List || kind_ == Kind::Tuple; }
 
@@ -124,6 +127,7 @@ public:
   /// (an undefined value stored inside the namespace it came from).
   std::weak_ptr<Namespace> weakNamespace() const { return std::static_pointer_cast<Namespace>(ptr_); }
   std::weak_ptr<Dict> weakDict() const { return std::static_pointer_cast<Dict>(ptr_); }
+  /// Object identity (Python's `is`) for shared values; scalars have none.
   const void *identity() const;
 
   /// Python type name for messages: 'str', 'int', 'dict', ...
@@ -168,6 +172,8 @@ private:
 };
 
 /// Python `str(v)` and `repr(v)`.
+/// `{{ x }}` prints `str(x)`: floats as Python's shortest repr, containers
+/// as their repr (spec section 4.3).
 std::string toStr(const Value &v);
 std::string toRepr(const Value &v);
 /// Python truthiness. The caller handles undefined values.

@@ -18,11 +18,14 @@ namespace {
 
 using json = nlohmann::json;
 
+/// A string member of `j`, or "" when it is absent or not a string: the
+/// reader is lenient, so a hand-edited manifest degrades rather than fails.
 std::string str(const json &j, const char *key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+/// Reads one PARAM object of the manifest format (manifest/README.md).
 Param readParam(const json &j) {
   Param p;
   p.name = str(j, "name");
@@ -30,6 +33,8 @@ Param readParam(const json &j) {
   p.category = str(j, "category");
   if (auto d = j.find("default"); d != j.end() && d->is_string())
     p.defaultText = d->get<std::string>();
+  // Kept as JSON text: the evaluated default may be a number, bool, string
+  // or list, and null means "none, or not a constant".
   if (auto v = j.find("default_value"); v != j.end() && !v->is_null())
     p.defaultValueJson = v->dump();
   if (auto c = j.find("choices"); c != j.end() && c->is_array())
@@ -54,12 +59,16 @@ const Constructor *widest(const ClassInfo &c) {
   return best;
 }
 
+/// Whether `p` is the options object itself (its type mentions the options
+/// class's unqualified name, e.g. `const LinearOptions&`).
 bool isOptionsParam(const Param &p, const ClassInfo *options) {
   return options && (p.type.find(options->name.substr(options->name.rfind(':') + 1)) != std::string::npos);
 }
 
 } // namespace
 
+/// Only the "format" marker is validated; missing members read as empty, and
+/// a class without a name is skipped.
 void Manifest::loadText(const std::string &text, const std::string &origin) {
   json root;
   try {
@@ -107,6 +116,8 @@ const ClassInfo *Manifest::find(const std::string &name) const {
   return it == classes_.end() ? nullptr : &it->second;
 }
 
+/// A unique `::name` suffix match lets a user header's spec name its class
+/// without the namespace; an ambiguous suffix finds nothing.
 const ClassInfo *Manifest::findLoose(const std::string &name) const {
   if (const ClassInfo *exact = find(name))
     return exact;
@@ -122,6 +133,7 @@ const ClassInfo *Manifest::findLoose(const std::string &name) const {
   return found;
 }
 
+/// The candidates offered in "did you mean" suggestions for unknown specs.
 std::vector<std::string> Manifest::componentNames() const {
   std::vector<std::string> names;
   for (const auto &[name, c] : classes_)
@@ -130,6 +142,9 @@ std::vector<std::string> Manifest::componentNames() const {
   return names;
 }
 
+/// Derives the Python-style signature a config sees. LibTorch modules take
+/// an options object, so positional and keyword arguments are mapped onto
+/// the options' constructor and its TORCH_ARG setters.
 std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
   Signature sig;
   sig.component = &cls;
@@ -141,6 +156,8 @@ std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
   } else if (cls.kind == "module") {
     return std::nullopt; // configs name the holder, not the Impl
   }
+  // A holder usually records its options on the Impl; an options class is
+  // its own options (a config may build `LinearOptions` directly).
   std::string optionsName = !cls.options.empty() ? cls.options : impl->options;
   sig.options = optionsName.empty() ? nullptr : find(optionsName);
   if (!sig.options && cls.kind == "options")
@@ -177,6 +194,8 @@ std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
         sig.positional.push_back(p);
   }
   // Keywords: constructor parameters and TORCH_ARG options.
+  // First spelling wins, so the positional's name and doc take precedence
+  // over a TORCH_ARG of the same name.
   auto addKeyword = [&](const Param &p) {
     for (const Param &k : sig.keywords)
       if (k.name == p.name)
@@ -192,6 +211,7 @@ std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
     for (const Param &a : sig.options->args)
       addKeyword(a);
   }
+  // An options class's own args were added above as sig.options->args.
   if (sig.options != &cls)
     for (const Param &a : cls.args)
       addKeyword(a);
@@ -201,6 +221,8 @@ std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
   return sig;
 }
 
+/// FGCC_MANIFEST_DIR, when set, replaces `<exe>/../share/fgcc/manifest`,
+/// which serves both the build tree and an install tree.
 std::vector<std::string> defaultManifestPaths() {
   // Every manifest in the directory: LibTorch's, the model library's, and
   // any a user installs there.
@@ -215,6 +237,8 @@ std::vector<std::string> defaultManifestPaths() {
     }
     closedir(d);
   }
+  // readdir order is unspecified; sort so later-loaded (overriding) entries
+  // are the same on every machine.
   std::sort(paths.begin(), paths.end());
   return paths;
 }

@@ -19,20 +19,26 @@
 
 namespace fgcc::resolve {
 
+/// One constructor parameter or TORCH_ARG option as the scanner recorded
+/// it; `category` is what the checker compares config values against.
 struct Param {
   std::string name;
   std::string type;     ///< as written (`int64_t`)
   std::string category; ///< int, float, bool, string, int_array, ..., optional:<c>, enum, other
+  /// The default as source text; unset means the parameter is required.
   std::optional<std::string> defaultText;
   std::string defaultValueJson; ///< the evaluated default as JSON text, or empty
   std::vector<std::string> choices; ///< enum categories
   std::string doc;
 };
 
+/// One public constructor of a class (inherited ones included).
 struct Constructor {
   std::vector<Param> params;
 };
 
+/// One class of a manifest: what it is (`kind`), where it is declared,
+/// how it is constructed, and which options class carries its arguments.
 struct ClassInfo {
   std::string name; ///< fully qualified C++ name
   std::string header;
@@ -57,6 +63,8 @@ struct Signature {
   bool takesParameters = false;
 };
 
+/// Every class of every loaded manifest, keyed by qualified C++ name; a
+/// later manifest's entry for the same name replaces the earlier one.
 class Manifest {
 public:
   /// Adds the classes of one manifest file; throws FatalError on bad input.
@@ -64,6 +72,7 @@ public:
   /// Adds classes from JSON text (`origin` names it in errors).
   void loadText(const std::string &json, const std::string &origin);
 
+  /// A class by its fully qualified C++ name, or null.
   const ClassInfo *find(const std::string &qualifiedName) const;
   /// A class by its qualified name or, failing that, by its last name
   /// components (`MyAttention` finds `demo::MyAttention` when unique).

@@ -22,12 +22,16 @@ const std::set<std::string> kTorchFunctions = {"torch::randn", "torch::rand",   
                                                "torch::full",  "torch::arange", "torch::tensor", "torch::manual_seed",
                                                "torch::linspace", "torch::eye"};
 
+/// Replaces every occurrence; used to map between `.` (config) and `::`
+/// (C++) name separators.
 std::string replaceAll(std::string s, const std::string &from, const std::string &to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
     s.replace(at, from.size(), to);
   return s;
 }
 
+/// One walk over the graph, memoised by node identity (a node shared through
+/// aliases is resolved once), filling a TypedGraph.
 class Resolver {
 public:
   Resolver(const Manifest &m, const yaml::PpLocator &where, DiagnosticEngine &diags, TypedGraph &out)
@@ -62,11 +66,14 @@ public:
   }
 
 private:
+  /// Order matters: meta first (its spec names a function fgcc implements),
+  /// then built-ins, LibTorch functions, and finally manifest components.
   void resolveCall(const graph::Node *n) {
     Resolution r;
     if (n->callKind == graph::CallKind::Meta) {
       r.target = Target::Meta;
       r.cppName = n->spec;
+    // Built-ins are spelt without a module (spec section 8.5: no `:`).
     } else if (n->spec.find(':') == std::string::npos && kBuiltins.count(n->spec)) {
       r.target = Target::Builtin;
       r.cppName = n->spec;
@@ -95,6 +102,9 @@ private:
     return manifest_.find(cppNameOf(spec));
   }
 
+  /// A bare name is reported with the reference's message for a missing
+  /// built-in (spec section 8.5); a module spec gets the closest component,
+  /// spelt the way the user spelt theirs (config or C++ form).
   void reportUnknown(const graph::Node *n) {
     if (n->spec.find(':') == std::string::npos && n->spec.find("::") == std::string::npos &&
         n->spec.find('.') == std::string::npos) {
@@ -108,6 +118,8 @@ private:
     report(n, "unknown component '" + n->spec + "'" + (best.empty() ? "" : "; did you mean '" + best + "'?"));
   }
 
+  /// The first use of a name fixes its position among the program's
+  /// parameters; a later use may supply the default the first one lacked.
   void recordVar(const graph::Node *n) {
     for (ProgramVar &v : out_.vars) {
       if (v.name != n->str)
@@ -130,6 +142,8 @@ private:
 
 } // namespace
 
+/// `module:symbol` -> `module::symbol` with dots as `::`. A spec with more
+/// than one `:` or no module is not an import spec (spec section 8.5).
 std::string cppNameOf(const std::string &spec) {
   if (spec.find("::") != std::string::npos)
     return spec;
@@ -163,8 +177,11 @@ std::string snakeCase(const std::string &name) {
   return out;
 }
 
+/// The reference loads `path.py:Symbol` from a file (spec section 8.5);
+/// fgcc's counterpart is a C++ header holding the component.
 std::string headerOfSpec(const std::string &spec) {
   size_t colon = spec.rfind(':');
+  // `a::b` is a C++ name, not `<header>:<symbol>`.
   if (colon == std::string::npos || colon == 0 || spec[colon - 1] == ':')
     return "";
   std::string module = spec.substr(0, colon);
@@ -176,6 +193,7 @@ std::string headerOfSpec(const std::string &spec) {
   return "";
 }
 
+/// The inverse of cppNameOf, used to suggest names in the user's spelling.
 std::string configNameOf(const std::string &cppName) {
   if (cppName.rfind("fgcc::nn::", 0) == 0) // the model library: `.snake_case:Name`
     return "." + snakeCase(cppName.substr(10)) + ":" + cppName.substr(10);
@@ -185,6 +203,7 @@ std::string configNameOf(const std::string &cppName) {
   return replaceAll(cppName.substr(0, last), "::", ".") + ":" + cppName.substr(last + 2);
 }
 
+/// Entry point of the "resolve" phase.
 TypedGraph resolveGraph(const graph::Graph &graph, const Manifest &manifest, const yaml::PpLocator &where,
                         DiagnosticEngine &diags) {
   TypedGraph out;

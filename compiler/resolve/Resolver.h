@@ -19,8 +19,10 @@
 
 namespace fgcc::resolve {
 
+/// What a callable spec resolved to; Unknown specs have been reported.
 enum class Target : uint8_t { Component, Builtin, Meta, Unknown };
 
+/// The resolution of one callable node.
 struct Resolution {
   Target target = Target::Unknown;
   std::string cppName;  ///< Component: the C++ class; Builtin: its name
@@ -28,12 +30,16 @@ struct Resolution {
   std::optional<Signature> signature;
 };
 
+/// A `!var` of the config (spec section 7.5), which becomes a parameter of
+/// the generated program; uses of one name share one ProgramVar.
 struct ProgramVar {
   std::string name;
   const graph::Node *defaultValue = nullptr; ///< null: required
   const graph::Node *firstUse = nullptr;
 };
 
+/// The graph plus what every reachable callable calls and the program's
+/// variables: what the checker (and `--emit=resolve`) works from.
 struct TypedGraph {
   const graph::Graph *graph = nullptr;
   std::unordered_map<const graph::Node *, Resolution> calls;
@@ -50,6 +56,9 @@ std::string headerOfSpec(const std::string &spec);
 /// The config spelling of a C++ name (`torch::nn::Linear` -> `torch.nn:Linear`).
 std::string configNameOf(const std::string &cppName);
 
+/// Resolves every callable and var reachable from the root, latent_args and
+/// var defaults included (unlike the reference's walk, spec section 8.2); a
+/// meta node's arguments are not entered. Unknown specs go to `diags`.
 TypedGraph resolveGraph(const graph::Graph &graph, const Manifest &manifest, const yaml::PpLocator &where,
                         DiagnosticEngine &diags);
 
