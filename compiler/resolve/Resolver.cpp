@@ -1,6 +1,7 @@
 //===- Resolver.cpp - Phase "resolve": callable specs -> components -------===//
 #include "resolve/Resolver.h"
 
+#include <map>
 #include <set>
 #include <unordered_set>
 
@@ -99,7 +100,12 @@ private:
   const ClassInfo *lookup(const std::string &spec) const {
     if (!headerOfSpec(spec).empty())
       return manifest_.findLoose(replaceAll(spec.substr(spec.rfind(':') + 1), ".", "::"));
-    return manifest_.find(cppNameOf(spec));
+    std::string cpp = cppNameOf(spec);
+    // Modules PyTorch has and LibTorch 1.13 lacks come from the model library.
+    static const std::map<std::string, std::string> kSubstitutes = {{"torch::nn::RMSNorm", "fgcc::nn::RMSNorm"}};
+    if (auto sub = kSubstitutes.find(cpp); sub != kSubstitutes.end() && !manifest_.find(cpp))
+      cpp = sub->second;
+    return manifest_.find(cpp);
   }
 
   /// A bare name is reported with the reference's message for a missing

@@ -1,0 +1,85 @@
+//===- causal_lm.hpp - Decoder-only causal language model ------*- C++ -*-===//
+//
+//   h      = input_encoder(input_ids, position_ids)
+//   mask   = causal_mask(padding mask, documents of position_ids, window)
+//   h      = layer_stack(h, mask, position_ids)
+//   logits = lm_head(h)                  Linear(d_model, vocab), no bias
+//
+// The whole model of every preset; which preset it is depends only on the
+// encoder and the layers it is given. With tie_word_embeddings the head
+// multiplies by the embedding matrix itself: it then has no parameter of
+// its own, so `lm_head.weight` is not listed and the shared matrix is
+// trained (and saved) once, as `input_encoder.embedding.weight`.
+//
+// The reference splits this model in two, `causal_lm` (encoder and stack)
+// and `lm_head` beside it; its state-dict keys are those of this module with
+// `causal_lm.` in front of the encoder's and the stack's.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "causal_mask.hpp"
+#include "input_encoder.hpp"
+#include "layer_stack.hpp"
+
+#include <torch/torch.h>
+
+namespace fgcc::nn {
+
+/// Options for `CausalLM`.
+struct CausalLMOptions {
+  CausalLMOptions(InputEncoder input_encoder, LayerStack layer_stack);
+
+  /// Token embedding (with any absolute position encoding); its d_model and
+  /// vocab_size also size the head.
+  TORCH_ARG(InputEncoder, input_encoder);
+  /// The transformer layers and the final norm.
+  TORCH_ARG(LayerStack, layer_stack);
+  /// Use the embedding matrix as the head's weight.
+  TORCH_ARG(bool, tie_word_embeddings) = false;
+  /// Restrict attention to the last `sliding_window` positions (mistral);
+  /// unset for full causal attention.
+  TORCH_ARG(c10::optional<int64_t>, sliding_window) = c10::nullopt;
+};
+
+/// A decoder-only language model from input ids to next-token logits.
+class CausalLMImpl : public torch::nn::Cloneable<CausalLMImpl> {
+public:
+  explicit CausalLMImpl(const CausalLMOptions &options_);
+
+  void reset() override;
+  void pretty_print(std::ostream &stream) const override;
+
+  /// A deep copy. The encoder and the stack come in through the options,
+  /// so the generic Cloneable::clone would register the *original's*
+  /// submodules in the copy and then overwrite them in place; this clones
+  /// them first and builds the copy around the clones.
+  std::shared_ptr<torch::nn::Module> clone(const c10::optional<torch::Device> &device = c10::nullopt) const override;
+
+  /// `input_ids` [B, T] -> logits [B, T, vocab_size]. `attention_mask`
+  /// [B, T] marks real tokens (nonzero) and padding (0); `position_ids`
+  /// [B, T] gives positions, and their resets separate packed documents.
+  torch::Tensor forward(const torch::Tensor &input_ids, const torch::Tensor &attention_mask = {},
+                        const torch::Tensor &position_ids = {});
+
+  /// The hidden states after the layer stack [B, T, d_model], for a fused
+  /// head-and-loss or for inspection.
+  torch::Tensor forward_hidden(const torch::Tensor &input_ids, const torch::Tensor &attention_mask = {},
+                               const torch::Tensor &position_ids = {});
+
+  /// hidden [..., d_model] -> logits [..., vocab_size].
+  torch::Tensor head(const torch::Tensor &hidden);
+
+  CausalLMOptions options;
+  InputEncoder input_encoder{nullptr};
+  LayerStack layer_stack{nullptr};
+  /// The output head; empty with tie_word_embeddings.
+  torch::nn::Linear lm_head{nullptr};
+
+protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, torch::nn::AnyValue(torch::Tensor())}, {2, torch::nn::AnyValue(torch::Tensor())})
+};
+
+TORCH_MODULE(CausalLM);
+
+} // namespace fgcc::nn

@@ -1,0 +1,72 @@
+//===- deepnet.cpp - DeepNorm transformer layer ---------------------------===//
+#include "deepnet.hpp"
+
+#include "module_utils.hpp"
+
+#include <cmath>
+
+namespace fgcc::nn {
+
+namespace {
+
+/// The depth of a single stack (one of the counts is zero), or 0 for an
+/// encoder-decoder.
+int64_t single_stack_depth(int64_t encoder_layers, int64_t decoder_layers) {
+  TORCH_CHECK(encoder_layers >= 0 && decoder_layers >= 0 && encoder_layers + decoder_layers > 0,
+              "deepnet: layer counts must be non-negative and not both zero");
+  if (encoder_layers == 0 || decoder_layers == 0)
+    return encoder_layers + decoder_layers;
+  return 0;
+}
+
+} // namespace
+
+double deepnet_alpha(int64_t encoder_layers, int64_t decoder_layers) {
+  if (int64_t n = single_stack_depth(encoder_layers, decoder_layers))
+    return std::pow(2.0 * n, 0.25);
+  return std::pow(3.0 * decoder_layers, 0.25);
+}
+
+double deepnet_beta(int64_t encoder_layers, int64_t decoder_layers) {
+  if (int64_t n = single_stack_depth(encoder_layers, decoder_layers))
+    return std::pow(8.0 * n, -0.25);
+  return std::pow(12.0 * decoder_layers, -0.25);
+}
+
+double deepnet_encoder_alpha(int64_t encoder_layers, int64_t decoder_layers) {
+  return 0.81 * std::pow(std::pow(double(encoder_layers), 4) * double(decoder_layers), 1.0 / 16);
+}
+
+double deepnet_encoder_beta(int64_t encoder_layers, int64_t decoder_layers) {
+  return 0.87 * std::pow(std::pow(double(encoder_layers), 4) * double(decoder_layers), -1.0 / 16);
+}
+
+DeepnetLayerOptions::DeepnetLayerOptions(std::function<torch::nn::AnyModule()> feedforward_factory,
+                                         std::function<torch::nn::AnyModule()> attention_factory,
+                                         std::function<torch::nn::AnyModule()> norm_factory)
+    : feedforward_factory_(std::move(feedforward_factory)), attention_factory_(std::move(attention_factory)),
+      norm_factory_(std::move(norm_factory)) {}
+
+DeepnetLayerImpl::DeepnetLayerImpl(const DeepnetLayerOptions &options_) : options(options_) { reset(); }
+
+void DeepnetLayerImpl::reset() {
+  // Same registration order as the other layers; the deepnet init map finds
+  // the feedforward weights by the "feedforward." prefix.
+  feedforward = build_block(*this, "feedforward", options.feedforward_factory(), "DeepnetLayer");
+  attention = build_block(*this, "attention", options.attention_factory(), "DeepnetLayer");
+  norm1 = build_block(*this, "norm1", options.norm_factory(), "DeepnetLayer");
+  norm2 = build_block(*this, "norm2", options.norm_factory(), "DeepnetLayer");
+  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
+  residual_dropout = register_module("residual_dropout", torch::nn::Dropout(options.residual_dropout()));
+}
+
+torch::Tensor DeepnetLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &attn_mask,
+                                        const torch::Tensor &position_ids) {
+  const double alpha = options.alpha();
+  torch::Tensor residual = residual_dropout(x);
+  torch::Tensor h = norm1.forward(alpha * residual + dropout(attention.forward(x, attn_mask, position_ids)));
+  residual = residual_dropout(h);
+  return norm2.forward(alpha * residual + dropout(feedforward.forward(h)));
+}
+
+} // namespace fgcc::nn

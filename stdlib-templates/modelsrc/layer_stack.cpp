@@ -1,0 +1,80 @@
+//===- layer_stack.cpp - The stack of transformer layers ------------------===//
+#include "layer_stack.hpp"
+
+#include "activation_checkpoint.hpp"
+
+#include <string>
+
+namespace fgcc::nn {
+
+namespace detail {
+
+LayerDictImpl::LayerDictImpl(std::function<torch::nn::AnyModule()> factory, int64_t count)
+    : factory_(std::move(factory)), count_(count) {
+  reset();
+}
+
+void LayerDictImpl::reset() {
+  // Cloneable::clone() calls reset() on a copy whose children were cleared;
+  // the handles must be rebuilt with them.
+  layers_.clear();
+  for (int64_t i = 0; i < count_; ++i) {
+    torch::nn::AnyModule layer = factory_();
+    TORCH_CHECK(!layer.is_empty(), "LayerStack: the layer factory returned an empty module");
+    register_module(std::to_string(i), layer.ptr());
+    layers_.push_back(std::move(layer));
+  }
+}
+
+} // namespace detail
+
+LayerStackOptions::LayerStackOptions(std::function<torch::nn::AnyModule()> layer_factory, int64_t num_hidden_layers)
+    : layer_factory_(std::move(layer_factory)), num_hidden_layers_(num_hidden_layers) {}
+
+LayerStackImpl::LayerStackImpl(const LayerStackOptions &options_) : options(options_) { reset(); }
+
+void LayerStackImpl::reset() {
+  TORCH_CHECK(options.layer_factory(), "LayerStack: no layer_factory");
+  TORCH_CHECK(options.num_hidden_layers() >= 0, "LayerStack: num_hidden_layers must not be negative");
+  TORCH_CHECK(options.checkpoint_stride() > 0, "LayerStack: checkpoint_stride must be positive");
+  layers = register_module("layers", detail::LayerDict(options.layer_factory(), options.num_hidden_layers()));
+  layer_norm = torch::nn::AnyModule();
+  if (options.post_norm_factory()) {
+    layer_norm = options.post_norm_factory()();
+    register_module("layer_norm", layer_norm.ptr());
+  }
+}
+
+void LayerStackImpl::pretty_print(std::ostream &stream) const {
+  stream << "fgcc::nn::LayerStack(num_hidden_layers=" << layers->size()
+         << ", final_norm=" << (layer_norm.is_empty() ? "false" : "true")
+         << ", activation_checkpoint=" << (options.enable_activation_checkpoint() ? "true" : "false") << ")";
+}
+
+bool LayerStackImpl::checkpointed(size_t index) const {
+  return options.enable_activation_checkpoint() && index % options.checkpoint_stride() == 0 && is_training() &&
+         torch::GradMode::is_enabled();
+}
+
+torch::Tensor LayerStackImpl::forward(const torch::Tensor &x, const torch::Tensor &attn_mask,
+                                      const torch::Tensor &position_ids) {
+  torch::Tensor h = x;
+  for (size_t i = 0; i < layers->size(); ++i) {
+    torch::nn::AnyModule &layer = layers->at(i);
+    if (!checkpointed(i)) {
+      h = layer.forward(h, attn_mask, position_ids);
+      continue;
+    }
+    // The mask and the position ids need no gradient: they ride along in
+    // the closure instead of being inputs of the checkpoint.
+    auto run_layer = [layer, attn_mask, position_ids](const torch::Tensor &input) mutable {
+      return layer.forward(input, attn_mask, position_ids);
+    };
+    h = checkpoint(run_layer, h, layer.ptr()->parameters());
+  }
+  if (!layer_norm.is_empty())
+    h = layer_norm.forward(h);
+  return h;
+}
+
+} // namespace fgcc::nn

@@ -1,0 +1,107 @@
+//===- layer_stack.hpp - The stack of transformer layers -------*- C++ -*-===//
+//
+// num_hidden_layers layers built by one factory, kept in a ModuleDict under
+// the keys "0" .. "N-1" so that parameter names are `layers.<i>.<...>` as in
+// the reference (whose pipeline splitter deletes layers by key), followed by
+// an optional final norm `layer_norm` for pre-LN models.
+//
+// With enable_activation_checkpoint, every layer whose index is a multiple
+// of checkpoint_stride runs under activation checkpointing while training:
+// its activations are recomputed in backward, with the random state
+// replayed, so gradients do not change (see activation_checkpoint.hpp).
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <vector>
+
+namespace fgcc::nn {
+
+namespace detail {
+
+/// The layers of a LayerStack, registered under the keys "0" .. "N-1" and
+/// kept callable. The type-erased handles must live in the module that
+/// registers the layers: clone() replaces a module's children by copy
+/// assignment, which then carries the matching handles along (handles held
+/// by a parent of a torch::nn::ModuleDict would be left pointing at the
+/// pre-clone layers).
+class LayerDictImpl : public torch::nn::Cloneable<LayerDictImpl> {
+public:
+  LayerDictImpl(std::function<torch::nn::AnyModule()> factory, int64_t count);
+
+  /// Builds the layers by calling the factory `count` times.
+  void reset() override;
+
+  size_t size() const { return layers_.size(); }
+  torch::nn::AnyModule &at(size_t i) { return layers_.at(i); }
+
+private:
+  std::function<torch::nn::AnyModule()> factory_;
+  int64_t count_;
+  std::vector<torch::nn::AnyModule> layers_;
+};
+
+TORCH_MODULE(LayerDict);
+
+} // namespace detail
+
+/// Options for `LayerStack`.
+struct LayerStackOptions {
+  LayerStackOptions(std::function<torch::nn::AnyModule()> layer_factory, int64_t num_hidden_layers);
+
+  /// Builds one layer: a module with forward(x, attn_mask, position_ids),
+  /// such as PreLNLayer. Called once per layer.
+  TORCH_ARG(std::function<torch::nn::AnyModule()>, layer_factory);
+  /// Number of layers.
+  TORCH_ARG(int64_t, num_hidden_layers);
+  /// Builds the norm applied after the last layer (pre-LN models); unset
+  /// for none.
+  TORCH_ARG(std::function<torch::nn::AnyModule()>, post_norm_factory) = nullptr;
+  /// Recompute the activations of checkpointed layers in backward instead
+  /// of keeping them (HF's gradient_checkpointing).
+  TORCH_ARG(bool, enable_activation_checkpoint) = false;
+  /// Checkpoint the layers whose index is a multiple of this.
+  TORCH_ARG(int64_t, checkpoint_stride) = 1;
+};
+
+/// A stack of identical transformer layers and an optional final norm.
+class LayerStackImpl : public torch::nn::Cloneable<LayerStackImpl> {
+public:
+  explicit LayerStackImpl(const LayerStackOptions &options_);
+
+  void reset() override;
+  void pretty_print(std::ostream &stream) const override;
+
+  /// `x` [B, T, d_model] -> [B, T, d_model]; `attn_mask` and
+  /// `position_ids` are handed to every layer.
+  torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &attn_mask = {},
+                        const torch::Tensor &position_ids = {});
+
+  /// Turns activation checkpointing on or off after construction.
+  void set_activation_checkpointing(bool enabled) { options.enable_activation_checkpoint(enabled); }
+
+  /// The number of layers.
+  size_t size() const { return layers->size(); }
+  /// Layer `i`, type-erased.
+  torch::nn::AnyModule &layer(size_t i) { return layers->at(i); }
+
+  LayerStackOptions options;
+  /// The layers by key "0" .. "N-1".
+  detail::LayerDict layers{nullptr};
+  /// The final norm; empty without a post_norm_factory.
+  torch::nn::AnyModule layer_norm;
+
+protected:
+  FORWARD_HAS_DEFAULT_ARGS({1, torch::nn::AnyValue(torch::Tensor())}, {2, torch::nn::AnyValue(torch::Tensor())})
+
+private:
+  /// Whether layer `index` runs checkpointed in this call.
+  bool checkpointed(size_t index) const;
+};
+
+TORCH_MODULE(LayerStack);
+
+} // namespace fgcc::nn
