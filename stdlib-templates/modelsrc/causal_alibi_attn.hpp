@@ -17,6 +17,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "multihead_attn_base.hpp"
+
 #include <torch/torch.h>
 
 namespace fgcc::nn {
@@ -44,7 +46,7 @@ struct CausalAlibiAttnOptions {
 };
 
 /// Causal self-attention with per-head linear distance penalties.
-class CausalAlibiAttnImpl : public torch::nn::Cloneable<CausalAlibiAttnImpl> {
+class CausalAlibiAttnImpl : public detail::MultiheadAttnImplBase<CausalAlibiAttnImpl, CausalAlibiAttnOptions> {
 public:
   explicit CausalAlibiAttnImpl(const CausalAlibiAttnOptions &options_);
 
@@ -62,20 +64,8 @@ public:
   /// -inf above the diagonal.
   torch::Tensor alibi_bias(int64_t seq_len) const;
 
-  CausalAlibiAttnOptions options;
-  torch::nn::Linear query_linear{nullptr};
-  torch::nn::Linear key_linear{nullptr};
-  torch::nn::Linear value_linear{nullptr};
-  torch::nn::Linear output_linear{nullptr};
   /// One slope per head [H]; a parameter or a buffer (see trainable_alibi).
   torch::Tensor alibi_slopes;
-
-protected:
-  FORWARD_HAS_DEFAULT_ARGS({1, torch::nn::AnyValue(torch::Tensor())}, {2, torch::nn::AnyValue(torch::Tensor())})
-
-private:
-  int64_t d_head_ = 0;
-  int64_t kv_heads_ = 0;
 };
 
 TORCH_MODULE(CausalAlibiAttn);

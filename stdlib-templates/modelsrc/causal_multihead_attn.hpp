@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "multihead_attn_base.hpp"
 #include "rotary_embeddings.hpp"
 
 #include <torch/torch.h>
@@ -49,7 +50,8 @@ struct CausalMultiheadAttnOptions {
 
 /// Causal multi-head (or grouped-query) self-attention with optional
 /// QK-norm and rotary embeddings.
-class CausalMultiheadAttnImpl : public torch::nn::Cloneable<CausalMultiheadAttnImpl> {
+class CausalMultiheadAttnImpl
+    : public detail::MultiheadAttnImplBase<CausalMultiheadAttnImpl, CausalMultiheadAttnOptions> {
 public:
   explicit CausalMultiheadAttnImpl(const CausalMultiheadAttnOptions &options_);
 
@@ -62,22 +64,9 @@ public:
   torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &attn_mask = {},
                         const torch::Tensor &position_ids = {});
 
-  CausalMultiheadAttnOptions options;
-  torch::nn::Linear query_linear{nullptr};
-  torch::nn::Linear key_linear{nullptr};
-  torch::nn::Linear value_linear{nullptr};
-  torch::nn::Linear output_linear{nullptr};
   /// The QK-norms; empty without a qk_norm_factory.
   torch::nn::AnyModule q_norm;
   torch::nn::AnyModule k_norm;
-
-protected:
-  // Lets an AnyModule holding this attention be called with `x` alone.
-  FORWARD_HAS_DEFAULT_ARGS({1, torch::nn::AnyValue(torch::Tensor())}, {2, torch::nn::AnyValue(torch::Tensor())})
-
-private:
-  int64_t d_head_ = 0;
-  int64_t kv_heads_ = 0;
 };
 
 TORCH_MODULE(CausalMultiheadAttn);

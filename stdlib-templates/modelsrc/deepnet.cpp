@@ -1,8 +1,6 @@
 //===- deepnet.cpp - DeepNorm transformer layer ---------------------------===//
 #include "deepnet.hpp"
 
-#include "module_utils.hpp"
-
 #include <cmath>
 
 namespace fgcc::nn {
@@ -47,17 +45,9 @@ DeepnetLayerOptions::DeepnetLayerOptions(std::function<torch::nn::AnyModule()> f
     : feedforward_factory_(std::move(feedforward_factory)), attention_factory_(std::move(attention_factory)),
       norm_factory_(std::move(norm_factory)) {}
 
-DeepnetLayerImpl::DeepnetLayerImpl(const DeepnetLayerOptions &options_) : options(options_) { reset(); }
-
-void DeepnetLayerImpl::reset() {
-  // Same registration order as the other layers; the deepnet init map finds
-  // the feedforward weights by the "feedforward." prefix.
-  feedforward = build_block(*this, "feedforward", options.feedforward_factory(), "DeepnetLayer");
-  attention = build_block(*this, "attention", options.attention_factory(), "DeepnetLayer");
-  norm1 = build_block(*this, "norm1", options.norm_factory(), "DeepnetLayer");
-  norm2 = build_block(*this, "norm2", options.norm_factory(), "DeepnetLayer");
-  dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
-  residual_dropout = register_module("residual_dropout", torch::nn::Dropout(options.residual_dropout()));
+DeepnetLayerImpl::DeepnetLayerImpl(const DeepnetLayerOptions &options_)
+    : TransformerLayerImplBase(options_, "DeepnetLayer") {
+  reset();
 }
 
 torch::Tensor DeepnetLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &attn_mask,

@@ -14,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "transformer_layer_base.hpp"
+
 #include <torch/torch.h>
 
 #include <functional>
@@ -55,27 +57,14 @@ struct DeepnetLayerOptions {
 };
 
 /// Post-norm transformer layer with an alpha-scaled residual.
-class DeepnetLayerImpl : public torch::nn::Cloneable<DeepnetLayerImpl> {
+class DeepnetLayerImpl : public detail::TransformerLayerImplBase<DeepnetLayerImpl, DeepnetLayerOptions> {
 public:
   explicit DeepnetLayerImpl(const DeepnetLayerOptions &options_);
-
-  void reset() override;
 
   /// `x` [B, T, d_model] -> [B, T, d_model]; `attn_mask` and
   /// `position_ids` are handed to the attention block.
   torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &attn_mask = {},
                         const torch::Tensor &position_ids = {});
-
-  DeepnetLayerOptions options;
-  torch::nn::AnyModule feedforward;
-  torch::nn::AnyModule attention;
-  torch::nn::AnyModule norm1;
-  torch::nn::AnyModule norm2;
-  torch::nn::Dropout dropout{nullptr};
-  torch::nn::Dropout residual_dropout{nullptr};
-
-protected:
-  FORWARD_HAS_DEFAULT_ARGS({1, torch::nn::AnyValue(torch::Tensor())}, {2, torch::nn::AnyValue(torch::Tensor())})
 };
 
 TORCH_MODULE(DeepnetLayer);

@@ -14,6 +14,8 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "transformer_layer_base.hpp"
+
 #include <torch/torch.h>
 
 #include <functional>
@@ -41,27 +43,14 @@ struct PreLNLayerOptions {
 };
 
 /// Transformer layer with the norms before attention and feedforward.
-class PreLNLayerImpl : public torch::nn::Cloneable<PreLNLayerImpl> {
+class PreLNLayerImpl : public detail::TransformerLayerImplBase<PreLNLayerImpl, PreLNLayerOptions> {
 public:
   explicit PreLNLayerImpl(const PreLNLayerOptions &options_);
-
-  void reset() override;
 
   /// `x` [B, T, d_model] -> [B, T, d_model]; `attn_mask` and
   /// `position_ids` are handed to the attention block.
   torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &attn_mask = {},
                         const torch::Tensor &position_ids = {});
-
-  PreLNLayerOptions options;
-  torch::nn::AnyModule feedforward;
-  torch::nn::AnyModule attention;
-  torch::nn::AnyModule norm1;
-  torch::nn::AnyModule norm2;
-  torch::nn::Dropout dropout{nullptr};
-  torch::nn::Dropout residual_dropout{nullptr};
-
-protected:
-  FORWARD_HAS_DEFAULT_ARGS({1, torch::nn::AnyValue(torch::Tensor())}, {2, torch::nn::AnyValue(torch::Tensor())})
 };
 
 TORCH_MODULE(PreLNLayer);

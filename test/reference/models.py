@@ -176,9 +176,12 @@ def eager_attention(q, k, v, mask, scale, dropout, training):
     return torch.matmul(probs, v).transpose(1, 2)
 
 
-class CausalMultiheadAttn(nn.Module):
-    def __init__(self, d_model, num_heads, num_kv_heads=None, bias=False, dropout=0.0, qk_norm_factory=None,
-                 pos_encoder=None):
+class _GroupedQueryAttention(nn.Module):
+    """What the two causal attentions share: the projections, registered in
+    the order query, key, value, output before anything of a subclass's
+    own, and the grouped-query attention through them."""
+
+    def __init__(self, d_model, num_heads, num_kv_heads, bias, dropout):
         super().__init__()
         self.num_heads = num_heads
         self.num_kv_heads = num_kv_heads or num_heads
@@ -188,6 +191,26 @@ class CausalMultiheadAttn(nn.Module):
         self.key_linear = nn.Linear(d_model, self.num_kv_heads * self.d_head, bias=bias)
         self.value_linear = nn.Linear(d_model, self.num_kv_heads * self.d_head, bias=bias)
         self.output_linear = nn.Linear(num_heads * self.d_head, d_model, bias=bias)
+
+    def project_heads(self, x):
+        """q [B, T, H, D], k and v [B, T, Hkv, D]."""
+        B, T, _ = x.shape
+        return (self.query_linear(x).view(B, T, self.num_heads, self.d_head),
+                self.key_linear(x).view(B, T, self.num_kv_heads, self.d_head),
+                self.value_linear(x).view(B, T, self.num_kv_heads, self.d_head))
+
+    def attend(self, q, k, v, mask):
+        """output_linear of the attention of q over k and v, all [B, T, heads, D]."""
+        B, T = q.shape[:2]
+        out = eager_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), mask,
+                              1.0 / math.sqrt(self.d_head), self.dropout, self.training)
+        return self.output_linear(out.reshape(B, T, -1))
+
+
+class CausalMultiheadAttn(_GroupedQueryAttention):
+    def __init__(self, d_model, num_heads, num_kv_heads=None, bias=False, dropout=0.0, qk_norm_factory=None,
+                 pos_encoder=None):
+        super().__init__(d_model, num_heads, num_kv_heads, bias, dropout)
         if qk_norm_factory is not None:
             self.q_norm = qk_norm_factory(self.d_head)
             self.k_norm = qk_norm_factory(self.d_head)
@@ -196,19 +219,14 @@ class CausalMultiheadAttn(nn.Module):
         self.pos_encoder = pos_encoder  # a plain object: not a submodule
 
     def forward(self, x, attn_mask=None, position_ids=None):
-        B, T, _ = x.shape
-        q = self.query_linear(x).view(B, T, self.num_heads, self.d_head)
-        k = self.key_linear(x).view(B, T, self.num_kv_heads, self.d_head)
-        v = self.value_linear(x).view(B, T, self.num_kv_heads, self.d_head)
+        q, k, v = self.project_heads(x)
         if self.q_norm is not None:
             q, k = self.q_norm(q), self.k_norm(k)
         if self.pos_encoder is not None:
             q, k = self.pos_encoder(q, k, position_ids)
         if attn_mask is None:
-            attn_mask = causal_mask(B, T, dtype=x.dtype)
-        out = eager_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attn_mask,
-                              1.0 / math.sqrt(self.d_head), self.dropout, self.training)
-        return self.output_linear(out.reshape(B, T, -1))
+            attn_mask = causal_mask(x.shape[0], x.shape[1], dtype=x.dtype)
+        return self.attend(q, k, v, attn_mask)
 
 
 def alibi_slopes(num_heads, alt_alibi_init):
@@ -223,18 +241,10 @@ def alibi_slopes(num_heads, alt_alibi_init):
     return slopes
 
 
-class CausalAlibiAttn(nn.Module):
+class CausalAlibiAttn(_GroupedQueryAttention):
     def __init__(self, d_model, num_heads, num_kv_heads=None, bias=True, dropout=0.0, trainable_alibi=False,
                  alt_alibi_init=False):
-        super().__init__()
-        self.num_heads = num_heads
-        self.num_kv_heads = num_kv_heads or num_heads
-        self.d_head = d_model // num_heads
-        self.dropout = dropout
-        self.query_linear = nn.Linear(d_model, num_heads * self.d_head, bias=bias)
-        self.key_linear = nn.Linear(d_model, self.num_kv_heads * self.d_head, bias=bias)
-        self.value_linear = nn.Linear(d_model, self.num_kv_heads * self.d_head, bias=bias)
-        self.output_linear = nn.Linear(num_heads * self.d_head, d_model, bias=bias)
+        super().__init__(d_model, num_heads, num_kv_heads, bias, dropout)
         slopes = alibi_slopes(num_heads, alt_alibi_init)
         if trainable_alibi:
             self.alibi_slopes = nn.Parameter(slopes)
@@ -242,17 +252,12 @@ class CausalAlibiAttn(nn.Module):
             self.register_buffer("alibi_slopes", slopes)
 
     def forward(self, x, attn_mask=None, position_ids=None):
-        B, T, _ = x.shape
-        q = self.query_linear(x).view(B, T, self.num_heads, self.d_head).transpose(1, 2)
-        k = self.key_linear(x).view(B, T, self.num_kv_heads, self.d_head).transpose(1, 2)
-        v = self.value_linear(x).view(B, T, self.num_kv_heads, self.d_head).transpose(1, 2)
-        pos = torch.arange(T, dtype=torch.float32)
+        q, k, v = self.project_heads(x)
+        pos = torch.arange(x.shape[1], dtype=torch.float32)
         distance = pos[None, :] - pos[:, None]  # j - i
         bias = self.alibi_slopes[:, None, None] * distance
         bias = bias.masked_fill(distance > 0, float("-inf"))
-        out = eager_attention(q, k, v, bias[None].to(x.dtype), 1.0 / math.sqrt(self.d_head), self.dropout,
-                              self.training)
-        return self.output_linear(out.reshape(B, T, -1))
+        return self.attend(q, k, v, bias[None].to(x.dtype))
 
 
 class SingleHeadAttn(nn.Module):
