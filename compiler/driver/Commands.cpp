@@ -262,8 +262,7 @@ std::string scanHeader(const std::string &header) {
 /// The manifests installed with fgcc plus the scanned `-H` headers and the
 /// headers named by file specs in the config (`!partial:my_attn.hpp:Attn`,
 /// relative to the config's directory or the working directory).
-resolve::Manifest loadManifests(GlobalOptions &opts, const graph::Graph *config = nullptr,
-                                const std::string &configDir = "") {
+resolve::Manifest loadManifests(GlobalOptions &opts, const graph::Graph *config, const std::string &configDir) {
   resolve::Manifest manifest;
   std::vector<std::string> paths = resolve::defaultManifestPaths();
   if (paths.empty())
@@ -435,32 +434,40 @@ bool verifyDiagnostics(const std::vector<Diagnostic> &produced, std::vector<Expe
   return ok;
 }
 
-/// Resolve and check share one DiagnosticEngine, so one run lists every
-/// mistake in the config; the summary line is clang's.
-int runCheck(GlobalOptions &opts, std::ostream &out) {
-  Session session(opts.request, *opts.sources);
-  RenderedConfig rc = session.render();
-  ConfigGraph cg = session.buildGraph(rc);
-  std::string configDir = rc.configPath.empty() ? "" : pypath::dirname(rc.configPath);
-  resolve::Manifest manifest = loadManifests(opts, cg.graph.get(), configDir);
-  DiagnosticEngine diags;
-  resolve::TypedGraph typed = resolve::resolveGraph(*cg.graph, manifest, *cg.where, diags);
-  check::checkTypedGraph(typed, *cg.where, diags);
-  if (opts.emit == "resolve" || opts.emit == "check")
-    printTypedGraph(typed, out);
-  if (opts.verify) {
-    bool ok = verifyDiagnostics(diags.diagnostics(), expectedDiagnostics(session));
-    out << (ok ? "verify: all expected diagnostics produced, none unexpected\n" : "");
-    return ok ? 0 : 1;
-  }
+std::unique_ptr<CheckedConfig> checkConfig(GlobalOptions &opts) {
+  auto cc = std::make_unique<CheckedConfig>();
+  cc->session = std::make_unique<Session>(opts.request, *opts.sources);
+  cc->rendered = cc->session->render();
+  cc->graph = cc->session->buildGraph(cc->rendered);
+  std::string configDir = cc->rendered.configPath.empty() ? "" : pypath::dirname(cc->rendered.configPath);
+  cc->manifest = loadManifests(opts, cc->graph.graph.get(), configDir);
+  cc->typed = resolve::resolveGraph(*cc->graph.graph, cc->manifest, *cc->graph.where, cc->diags);
+  check::checkTypedGraph(cc->typed, *cc->graph.where, cc->diags);
+  return cc;
+}
+
+bool reportDiagnostics(const DiagnosticEngine &diags) {
   DiagnosticPrinter printer(std::cerr);
   for (const Diagnostic &d : diags.diagnostics())
     printer.print(d);
-  if (diags.errorCount()) {
-    std::cerr << diags.errorCount() << (diags.errorCount() == 1 ? " error" : " errors") << " generated.\n";
-    return 1;
+  if (!diags.errorCount())
+    return false;
+  std::cerr << diags.errorCount() << (diags.errorCount() == 1 ? " error" : " errors") << " generated.\n";
+  return true;
+}
+
+/// Resolve and check share one DiagnosticEngine, so one run lists every
+/// mistake in the config; the summary line is clang's.
+int runCheck(GlobalOptions &opts, std::ostream &out) {
+  std::unique_ptr<CheckedConfig> cc = checkConfig(opts);
+  if (opts.emit == "resolve" || opts.emit == "check")
+    printTypedGraph(cc->typed, out);
+  if (opts.verify) {
+    bool ok = verifyDiagnostics(cc->diags.diagnostics(), expectedDiagnostics(*cc->session));
+    out << (ok ? "verify: all expected diagnostics produced, none unexpected\n" : "");
+    return ok ? 0 : 1;
   }
-  return 0;
+  return reportDiagnostics(cc->diags) ? 1 : 0;
 }
 
 /// Markdown-safe table cell.
@@ -547,7 +554,7 @@ int runEmit(GlobalOptions &opts, std::ostream &out) {
     return 0;
   }
   throw UsageError("unknown --emit phase '" + opts.emit +
-                   "'; the phases are load, preprocess, render, parse, graph, resolve, check");
+                   "'; the phases are load, preprocess, render, parse, graph, resolve, check, lower");
 }
 
 /// The `Project Path:` header appears when the project was found above the

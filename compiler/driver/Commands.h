@@ -2,6 +2,7 @@
 #pragma once
 
 #include "driver/Session.h"
+#include "resolve/Resolver.h"
 
 #include <iosfwd>
 #include <string>
@@ -22,7 +23,32 @@ struct GlobalOptions {
   std::vector<std::string> headers; ///< -H: user component headers to scan
   bool verify = false;              ///< check --verify: compare with expected-error annotations
   std::string outputFile; ///< -o for text commands
+  bool emitModel = false;   ///< --emit-model
+  std::string outputDir;    ///< -o/--output-dir of the generated project
+  std::string modelTarget;  ///< --model-target
 };
+
+/// A config through the front end and the checker: what the code
+/// generator starts from. The typed graph points into the graph and the
+/// manifest, which is why they travel together.
+struct CheckedConfig {
+  std::unique_ptr<Session> session;
+  RenderedConfig rendered;
+  ConfigGraph graph;
+  resolve::Manifest manifest;
+  resolve::TypedGraph typed;
+  DiagnosticEngine diags;
+};
+
+/// Runs every phase up to check; diagnostics of resolve and check are
+/// collected in the result, not thrown (a broken template still throws).
+std::unique_ptr<CheckedConfig> checkConfig(GlobalOptions &opts);
+/// Prints the diagnostics and the clang-style summary; true if any error.
+bool reportDiagnostics(const DiagnosticEngine &diags);
+/// The installed manifests, the `-H` headers and the headers the config's
+/// file specs name (relative to `configDir` or the working directory).
+resolve::Manifest loadManifests(GlobalOptions &opts, const graph::Graph *config = nullptr,
+                                const std::string &configDir = "");
 
 // Each run* function implements one subcommand and returns the exit status;
 // errors are thrown (FatalError, UsageError) and printed by main().
@@ -40,6 +66,9 @@ int runTargets(GlobalOptions &opts, std::ostream &out);
 int runCheck(GlobalOptions &opts, std::ostream &out);
 /// `doc components`: a markdown reference of every callable component.
 int runDocComponents(GlobalOptions &opts, std::ostream &out);
+/// `--emit-model -o DIR`: the config's model as a standalone CMake project
+/// in DIR/model; also serves `--emit=lower` (prints the model plan).
+int runEmitModel(GlobalOptions &opts, std::ostream &out);
 /// `--emit=PHASE`: stops after one phase and prints its output.
 int runEmit(GlobalOptions &opts, std::ostream &out);
 /// `ls [-r] [DIR...]`: a project's configs with their meta names (spec

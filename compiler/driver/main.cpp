@@ -71,7 +71,7 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
   // Only commands that render a config can take its dynamic arguments;
   // for the others a leftover argument is a usage error.
   bool rendersConfig = isPp || app.got_subcommand("trefs") || app.got_subcommand("targets") ||
-                       app.got_subcommand("check") || !opts.emit.empty();
+                       app.got_subcommand("check") || !opts.emit.empty() || opts.emitModel;
   if (!rendersConfig && !extras.empty())
     throw UsageError("unrecognized argument: " + extras.front());
   if (rendersConfig) {
@@ -105,6 +105,8 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
     return runIndex(opts, out);
   if (app.got_subcommand("meta"))
     return runMeta(opts, out);
+  if (opts.emitModel || opts.emit == "lower")
+    return runEmitModel(opts, out);
   if (!opts.emit.empty())
     return runEmit(opts, out);
   throw FatalError(SourceLoc{}, "nothing to do: give a subcommand (pp, ls, tlist, trefs, index, meta) or --emit=PHASE; "
@@ -133,7 +135,13 @@ int main(int argc, char **argv) {
   app.add_flag("--no-dyn", noDyn, "Do not load the config's dynamic arguments");
   app.add_flag("--preserve-line-numbers", preserve, "Keep ## comment lines as Jinja comments");
   app.add_flag("--delete-comment-lines", deleteComments, "Delete ## comment lines (the mode of pp)");
-  app.add_option("--emit", opts.emit, "Stop after a phase and print its output: load, preprocess, render, parse, graph");
+  app.add_option("--emit", opts.emit,
+                 "Stop after a phase and print its output: load, preprocess, render, parse, graph, resolve, check, "
+                 "lower");
+  app.add_flag("--emit-model", opts.emitModel, "Write the config's model as a standalone CMake project in DIR/model");
+  app.add_option("-o,--output-dir", opts.outputDir, "Directory of the generated project");
+  app.add_option("--model-target", opts.modelTarget,
+                 "The target holding the model (default: 'model', a node named @model, or 'main')");
   std::string appPath;
   app.add_option("config", appPath, "Config file path");
 

@@ -1,0 +1,65 @@
+//===- EmitModel.cpp - `fgcc CONFIG --emit-model -o DIR` -------------------===//
+//
+// The back end for a config's model: the front end and the checker, then
+// lower (the model plan) and emit (the files of DIR/model). A config that
+// does not check is not lowered: the generated code may assume every call
+// fits its component's signature.
+//
+//===----------------------------------------------------------------------===//
+#include "driver/Commands.h"
+#include "emit/ModelEmitter.h"
+#include "lower/ModelPlan.h"
+#include "support/PyPath.h"
+
+#include <iostream>
+
+namespace fgcc {
+
+namespace {
+
+/// `configs/tiny_llama.yaml` -> `tiny_llama`: the C++ namespace of the
+/// generated code, so that models of several configs can share a program.
+std::string namespaceOf(const std::string &templateName) {
+  std::string stem = pypath::basename(templateName);
+  if (size_t dot = stem.rfind('.'); dot != std::string::npos && dot > 0)
+    stem = stem.substr(0, dot);
+  std::string out;
+  for (char c : stem)
+    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0])))
+    out = "model_" + out;
+  return out;
+}
+
+} // namespace
+
+int runEmitModel(GlobalOptions &opts, std::ostream &out) {
+  if (opts.emit != "lower" && opts.outputDir.empty())
+    throw UsageError("--emit-model needs an output directory: -o DIR");
+  std::unique_ptr<CheckedConfig> cc = checkConfig(opts);
+  if (reportDiagnostics(cc->diags))
+    return 1;
+  lower::LowerOptions lowerOptions;
+  lowerOptions.target = opts.modelTarget;
+  lowerOptions.searchPath = cc->rendered.searchPath;
+  lowerOptions.configName = cc->rendered.templateName;
+  DiagnosticEngine diags;
+  lower::ModelPlan plan = lower::lowerModel(cc->typed, lowerOptions, *cc->graph.where, diags);
+  if (reportDiagnostics(diags))
+    return 1;
+  if (opts.emit == "lower") {
+    out << lower::printModelPlan(plan);
+    return 0;
+  }
+  emit::EmitOptions emitOptions;
+  emitOptions.fgccVersion = FGCC_VERSION;
+  emitOptions.modelSourceDir = stdlibDir() + "/modelsrc";
+  emitOptions.cppNamespace = namespaceOf(cc->rendered.templateName);
+  std::map<std::string, std::string> files = emit::emitModelFiles(plan, emitOptions);
+  emit::writeFiles(opts.outputDir + "/model", files);
+  out << "fgcc: wrote " << files.size() << " files to " << opts.outputDir << "/model (" << plan.rootClass
+      << " from target '" << plan.target << "')\n";
+  return 0;
+}
+
+} // namespace fgcc
