@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -264,6 +265,30 @@ public:
     return result;
   }
 
+  /// The top-level object's scalar members as text (strings unquoted;
+  /// numbers, true, false, null as written); objects and arrays skipped.
+  std::map<std::string, std::string> scalars() {
+    std::map<std::string, std::string> result;
+    expect('{');
+    if (!consume('}')) {
+      do {
+        std::string name = string();
+        expect(':');
+        skip_space();
+        if (pos_ < text_.size() && text_[pos_] == '"') {
+          result[name] = string();
+        } else {
+          const size_t start = pos_;
+          skip_value();
+          if (text_[start] != '{' && text_[start] != '[')
+            result[name] = text_.substr(start, pos_ - start);
+        }
+      } while (consume(','));
+      expect('}');
+    }
+    return result;
+  }
+
 private:
   [[noreturn]] void error(const std::string &what) const {
     fail(path_ + ": " + what + " (at byte " + std::to_string(pos_) + ")");
@@ -378,6 +403,43 @@ const char *dtype_name(torch::ScalarType dtype) {
   case torch::kHalf: return "float16";
   case torch::kDouble: return "float64";
   default: return "float32";
+  }
+}
+
+/// Checks the checkpoint's config.json against the model's own: the
+/// weights' shapes are checked on loading, but a different rope_theta,
+/// rms_norm_eps or window would load silently into a model that computes
+/// something else. Fields the checkpoint omits (HF's defaults) are skipped.
+void check_config(CausalLM &model, const std::string &text, const std::string &path) {
+  std::map<std::string, std::string> theirs = JsonReader(text, path).scalars();
+  auto type = theirs.find("model_type");
+  if (type == theirs.end())
+    fail(path + ": no model_type");
+  if (type->second != "llama" && type->second != "mistral" && type->second != "qwen3")
+    fail(path + ": model_type '" + type->second + "' is not llama, mistral or qwen3");
+  std::map<std::string, std::string> ours =
+      JsonReader(hf_llama_config_json(model, type->second), "the model's config").scalars();
+  std::vector<std::string> keys = {"hidden_size",         "intermediate_size", "num_hidden_layers",
+                                   "num_attention_heads", "num_key_value_heads", "vocab_size",
+                                   "rope_theta",          "rms_norm_eps",       "tie_word_embeddings"};
+  if (type->second == "mistral")
+    keys.push_back("sliding_window");
+  if (type->second == "qwen3") {
+    keys.push_back("use_sliding_window");
+    if (theirs["use_sliding_window"] == "true")
+      keys.insert(keys.end(), {"sliding_window", "max_window_layers"});
+  }
+  for (const std::string &key : keys) {
+    auto it = theirs.find(key);
+    if (it == theirs.end())
+      continue;
+    const std::string &a = it->second, &b = ours.at(key);
+    char *end_a = nullptr, *end_b = nullptr;
+    const double x = std::strtod(a.c_str(), &end_a), y = std::strtod(b.c_str(), &end_b);
+    const bool numbers = !a.empty() && !b.empty() && *end_a == '\0' && *end_b == '\0';
+    const bool same = numbers ? std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y)) : a == b;
+    if (!same)
+      fail(path + ": " + key + " is " + a + ", the model's is " + b);
   }
 }
 
@@ -554,6 +616,9 @@ void import_hf_llama(CausalLM &model, const std::string &dir) {
   } else {
     fail(dir + ": neither model.safetensors nor model.safetensors.index.json");
   }
+  const std::filesystem::path config = root / "config.json";
+  if (std::filesystem::exists(config))
+    check_config(model, read_text(config), config.string());
   load_hf_llama_state(model, state);
 }
 

@@ -75,8 +75,10 @@ void export_hf_llama(CausalLM &model, const std::string &dir, const std::string 
 
 /// Loads `dir`/model.safetensors, or every shard named by
 /// `dir`/model.safetensors.index.json, into `model` (load_hf_llama_state).
-/// config.json is not read: the model must already have the checkpoint's
-/// shape, which the shape checks enforce.
+/// The model must already have the checkpoint's architecture: a
+/// config.json beside the weights is compared with the model's own
+/// (dimensions, rope_theta, rms_norm_eps, tying, sliding window; fields it
+/// omits are skipped), and a difference is an error naming the field.
 void import_hf_llama(CausalLM &model, const std::string &dir);
 
 } // namespace fgcc::nn

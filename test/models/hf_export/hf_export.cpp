@@ -214,6 +214,11 @@ int main(int argc, char **argv) {
 
     expect_error("not a checkpoint directory", [&] { import_hf_llama(model, dir + "/no-such-checkpoint"); });
 
+    Spec other_theta = llama;
+    other_theta.theta = 500000.0;
+    CausalLM other_theta_model = build(other_theta, 1);
+    expect_error("config.json mismatch", [&] { import_hf_llama(other_theta_model, dir + "/llama"); });
+
     // Models HF's llama cannot express.
     Spec biased = llama;
     biased.attention_bias = true;
