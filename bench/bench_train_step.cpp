@@ -1,7 +1,8 @@
 //===- bench_train_step.cpp - One training step of a tiny llama -----------===//
 //
 // Times forward + loss, backward and an AdamW step of the 4.4M-parameter
-// tiny llama built from fgcc's model library (stdlib-templates/modelsrc):
+// tiny llama as fgcc generates it from examples/tiny_experiments/tiny_models
+// (configs/tiny_llama.yaml, over the model library stdlib-templates/modelsrc):
 //
 //   d_model 256, 4 PreLN layers, 4 heads (d_head 64), RoPE theta 1e4,
 //   RMSNorm eps 1e-5, SwiGLU hidden 768, vocab 2000, untied head, no dropout,
@@ -24,9 +25,8 @@
 //===----------------------------------------------------------------------===//
 #include "causal_lm.hpp"
 #include "causal_loss.hpp"
-#include "causal_multihead_attn.hpp"
-#include "glu_feedforward.hpp"
 #include "init_weights.hpp"
+#include "model.hpp"
 #include "pre_ln_layer.hpp"
 #include "rms_norm.hpp"
 #include "rotary_embeddings.hpp"
@@ -104,29 +104,6 @@ Args parse_args(int argc, char **argv) {
   return args;
 }
 
-/// The tiny llama: one RotaryPE shared by the layers, pre-LN layers with
-/// RMSNorm, SwiGLU, a final RMSNorm and an untied head; no dropout anywhere.
-nn::CausalLM build_tiny_llama() {
-  nn::RotaryPE rope(nn::RotaryPEOptions(kDModel, kHeads).rope_theta(kRopeTheta));
-  auto norm = [] { return torch::nn::AnyModule(nn::RMSNorm(nn::RMSNormOptions(kDModel).eps(kNormEps))); };
-  auto feedforward = [] {
-    return torch::nn::AnyModule(
-        nn::GLUFeedforwardLayer(nn::GLUFeedforwardLayerOptions(kDModel, kFeedforward).activation("silu").dropout(0.0)));
-  };
-  auto attention = [rope] {
-    return torch::nn::AnyModule(
-        nn::CausalMultiheadAttn(nn::CausalMultiheadAttnOptions(kDModel, kHeads).dropout(0.0).pos_encoder(rope)));
-  };
-  auto layer = [=] {
-    return torch::nn::AnyModule(
-        nn::PreLNLayer(nn::PreLNLayerOptions(feedforward, attention, norm).dropout(0.0).residual_dropout(0.0)));
-  };
-  nn::LayerStackOptions stack_options(layer, kLayers);
-  stack_options.post_norm_factory(norm);
-  nn::InputEncoder encoder(nn::InputEncoderOptions(kDModel, kVocab).dropout(0.0));
-  return nn::CausalLM(nn::CausalLMOptions(encoder, nn::LayerStack(stack_options)).tie_word_embeddings(false));
-}
-
 struct Stats {
   double median = 0, min = 0, max = 0, sum = 0;
 };
@@ -154,7 +131,16 @@ int main(int argc, char **argv) {
   // Weights: the constructors' default inits, then the llama map (over the
   // whole model, head included) from a fixed seed, exactly as the Python
   // side does, so both start from the same weights.
-  nn::CausalLM model = build_tiny_llama();
+  // The model as fgcc generates it from configs/tiny_llama.yaml (see
+  // bench/CMakeLists.txt); the Python side builds the same architecture
+  // from the constants above, so check that they describe this model.
+  nn::CausalLM model = tiny_llama::build_model();
+  const auto &stack = model->layer_stack->options;
+  if (model->input_encoder->options.d_model() != kDModel || model->input_encoder->options.vocab_size() != kVocab ||
+      stack.num_hidden_layers() != kLayers) {
+    std::fprintf(stderr, "bench_train_step: the generated tiny llama does not match the benchmark's constants\n");
+    return 1;
+  }
   torch::manual_seed(args.seed);
   nn::llama_weight_init(*model, kLayers, kDModel);
   model->to(dtype);
