@@ -56,6 +56,30 @@ torch::Tensor CausalLMImpl::forward_hidden(const torch::Tensor &input_ids, const
   return layer_stack(h, mask, position_ids);
 }
 
+torch::Tensor CausalLMImpl::forward_hidden_cached(const torch::Tensor &input_ids, KVCache &cache,
+                                                  const torch::Tensor &position_ids,
+                                                  const torch::Tensor &attention_mask) {
+  TORCH_CHECK(input_ids.dim() == 2, "CausalLM: input_ids must be [B, T], got ", input_ids.sizes());
+  const int64_t batch = input_ids.size(0), seq_len = input_ids.size(1), past = cache.length();
+  // Explicit positions for the encoder and every layer alike: an absolute
+  // position encoding (SinusoidalPE) must continue from the cache as RoPE
+  // does.
+  torch::Tensor positions =
+      position_ids.defined()
+          ? position_ids
+          : torch::arange(past, past + seq_len, input_ids.options().dtype(torch::kLong)).expand({batch, seq_len});
+  torch::Tensor h = input_encoder(input_ids, positions);
+  torch::Tensor mask =
+      cached_causal_mask(batch, seq_len, past, CausalMaskOptions().sliding_window(options.sliding_window()),
+                         attention_mask, h.options().dtype(h.scalar_type()));
+  return layer_stack->forward_cached(h, mask, positions, cache);
+}
+
+torch::Tensor CausalLMImpl::forward_cached(const torch::Tensor &input_ids, KVCache &cache,
+                                           const torch::Tensor &position_ids, const torch::Tensor &attention_mask) {
+  return head(forward_hidden_cached(input_ids, cache, position_ids, attention_mask));
+}
+
 torch::Tensor CausalLMImpl::head(const torch::Tensor &hidden) {
   if (options.tie_word_embeddings())
     return torch::nn::functional::linear(hidden, input_encoder->embedding->weight);

@@ -15,11 +15,17 @@
 // and `lm_head` beside it; its state-dict keys are those of this module with
 // `causal_lm.` in front of the encoder's and the stack's.
 //
+// forward_cached() is the incremental-decoding path (generation.hpp uses
+// it): the input ids are the tokens after those already in a KVCache, the
+// positions continue from the cache length, and the mask lets each new
+// token see every cached one (see cached_causal_mask).
+//
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include "causal_mask.hpp"
 #include "input_encoder.hpp"
+#include "kv_cache.hpp"
 #include "layer_stack.hpp"
 
 #include <torch/torch.h>
@@ -66,6 +72,23 @@ public:
   /// head-and-loss or for inspection.
   torch::Tensor forward_hidden(const torch::Tensor &input_ids, const torch::Tensor &attention_mask = {},
                                const torch::Tensor &position_ids = {});
+
+  /// Incremental decoding: `input_ids` [B, T] are the tokens after the
+  /// T_past = cache.length() tokens in `cache`, whose keys and values every
+  /// layer appends; returns their logits [B, T, vocab_size].
+  /// `position_ids` [B, T] are absolute positions (default T_past ..
+  /// T_past + T - 1; left-padded rows need their own). `attention_mask`
+  /// [B, T_past + T] marks the real tokens of the cached and new part (HF's
+  /// convention), undefined for none. Every attention block must support a
+  /// KV cache (CausalMultiheadAttn does; ALiBi and single-head attention
+  /// throw "does not support a KV cache"). Packed documents are not
+  /// separated: a cache holds one sequence per row.
+  torch::Tensor forward_cached(const torch::Tensor &input_ids, KVCache &cache, const torch::Tensor &position_ids = {},
+                               const torch::Tensor &attention_mask = {});
+
+  /// forward_cached() without the head: hidden states [B, T, d_model].
+  torch::Tensor forward_hidden_cached(const torch::Tensor &input_ids, KVCache &cache,
+                                      const torch::Tensor &position_ids = {}, const torch::Tensor &attention_mask = {});
 
   /// hidden [..., d_model] -> logits [..., vocab_size].
   torch::Tensor head(const torch::Tensor &hidden);

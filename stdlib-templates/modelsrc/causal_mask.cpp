@@ -66,4 +66,28 @@ torch::Tensor causal_mask(int64_t batch_size, int64_t seq_len, const CausalMaskO
   return mask.masked_fill(allowed.logical_not().unsqueeze(1), lowest_value(dtype));
 }
 
+torch::Tensor cached_causal_mask(int64_t batch_size, int64_t seq_len, int64_t past_len,
+                                 const CausalMaskOptions &options, const torch::Tensor &padding_mask,
+                                 torch::TensorOptions tensor_options) {
+  TORCH_CHECK(past_len >= 0, "cached_causal_mask: negative past_len ", past_len);
+  const int64_t key_len = past_len + seq_len;
+  torch::ScalarType dtype = c10::typeMetaToScalarType(tensor_options.dtype());
+  auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(tensor_options.device());
+  // Queries are numbered by absolute position, so that the rules are those
+  // of causal_mask's rows past_len .. past_len + T - 1.
+  torch::Tensor query = torch::arange(past_len, key_len, long_opts).view({seq_len, 1});
+  torch::Tensor key = torch::arange(key_len, long_opts).view({1, key_len});
+  torch::Tensor allowed = (key <= query).unsqueeze(0).expand({batch_size, seq_len, key_len});
+  if (options.sliding_window()) {
+    TORCH_CHECK(*options.sliding_window() > 0, "cached_causal_mask: sliding_window must be positive");
+    allowed = allowed.logical_and((query - key < *options.sliding_window()).unsqueeze(0));
+  }
+  if (padding_mask.defined()) {
+    check_batch_shape(padding_mask, "padding_mask", batch_size, key_len);
+    allowed = allowed.logical_and((padding_mask.to(tensor_options.device()) != 0).unsqueeze(1));
+  }
+  torch::Tensor mask = torch::zeros({batch_size, 1, seq_len, key_len}, tensor_options);
+  return mask.masked_fill(allowed.logical_not().unsqueeze(1), lowest_value(dtype));
+}
+
 } // namespace fgcc::nn

@@ -46,4 +46,14 @@ torch::Tensor causal_mask(int64_t batch_size, int64_t seq_len, const CausalMaskO
                           const torch::Tensor &padding_mask = {}, const torch::Tensor &position_ids = {},
                           torch::TensorOptions tensor_options = {});
 
+/// The additive mask [B, 1, T, past_len + T] of `seq_len` new queries
+/// after `past_len` cached tokens (incremental decoding with a KVCache):
+/// the query at absolute position p = past_len + i may attend key j when
+/// j <= p, p - j < sliding_window (when set) and `padding_mask` [B,
+/// past_len + T] (optional, nonzero = real token) marks j as real. There are
+/// no document boundaries: a cache holds one sequence per row.
+torch::Tensor cached_causal_mask(int64_t batch_size, int64_t seq_len, int64_t past_len,
+                                 const CausalMaskOptions &options = {}, const torch::Tensor &padding_mask = {},
+                                 torch::TensorOptions tensor_options = {});
+
 } // namespace fgcc::nn

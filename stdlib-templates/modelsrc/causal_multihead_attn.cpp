@@ -48,4 +48,29 @@ torch::Tensor CausalMultiheadAttnImpl::forward(const torch::Tensor &x, const tor
   return attend(q, k, v, mask);
 }
 
+torch::Tensor CausalMultiheadAttnImpl::forward_cached(const torch::Tensor &x, const torch::Tensor &attn_mask,
+                                                      const torch::Tensor &position_ids, KVCache &cache,
+                                                      int64_t layer) {
+  auto [q, k, v] = project_heads(x);
+  const int64_t batch = x.size(0), seq_len = x.size(1), past = cache.length(layer);
+  if (!q_norm.is_empty()) {
+    q = q_norm.forward(q);
+    k = k_norm.forward(k);
+  }
+  if (!options.pos_encoder().is_empty()) {
+    // The new tokens continue the cached ones: without explicit positions
+    // their rows of the RoPE tables start at the cache length, not at 0.
+    torch::Tensor positions =
+        position_ids.defined()
+            ? position_ids
+            : torch::arange(past, past + seq_len, x.options().dtype(torch::kLong)).expand({batch, seq_len});
+    std::tie(q, k) = options.pos_encoder()->forward(q, k, positions);
+  }
+  auto [keys, values] = cache.update(layer, k.transpose(1, 2), v.transpose(1, 2));
+  torch::Tensor mask = attn_mask.defined()
+                           ? attn_mask
+                           : cached_causal_mask(batch, seq_len, past, {}, {}, x.options().dtype(x.scalar_type()));
+  return attend_heads_first(q, keys, values, mask);
+}
+
 } // namespace fgcc::nn

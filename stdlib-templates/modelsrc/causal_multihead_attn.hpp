@@ -11,9 +11,15 @@
 // (num_kv_heads divides num_heads); each group of query heads shares one.
 // The scale is 1/sqrt(d_head) and the output projection has no activation.
 //
+// With a KVCache (forward_cached), the keys and values of the new tokens,
+// rotated at their absolute positions, are appended to the cache, and the
+// new queries attend to everything in it: the key of a token, once rotated,
+// never changes, which is what makes the cache exact with RoPE.
+//
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "kv_cache.hpp"
 #include "multihead_attn_base.hpp"
 #include "rotary_embeddings.hpp"
 
@@ -51,7 +57,8 @@ struct CausalMultiheadAttnOptions {
 /// Causal multi-head (or grouped-query) self-attention with optional
 /// QK-norm and rotary embeddings.
 class CausalMultiheadAttnImpl
-    : public detail::MultiheadAttnImplBase<CausalMultiheadAttnImpl, CausalMultiheadAttnOptions> {
+    : public detail::MultiheadAttnImplBase<CausalMultiheadAttnImpl, CausalMultiheadAttnOptions>,
+      public detail::CachedForward {
 public:
   explicit CausalMultiheadAttnImpl(const CausalMultiheadAttnOptions &options_);
 
@@ -63,6 +70,14 @@ public:
   /// means a plain causal mask. `position_ids` [B, T] goes to pos_encoder.
   torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &attn_mask = {},
                         const torch::Tensor &position_ids = {});
+
+  /// forward() for the tokens after those in `cache` at `layer` (see
+  /// detail::CachedForward): RoPE rotates at `position_ids`, by default
+  /// the absolute positions past + 0 .. past + T-1; undefined `attn_mask`
+  /// lets each new query attend to every cached key and to the new keys up
+  /// to its own.
+  torch::Tensor forward_cached(const torch::Tensor &x, const torch::Tensor &attn_mask,
+                               const torch::Tensor &position_ids, KVCache &cache, int64_t layer) override;
 
   /// The QK-norms; empty without a qk_norm_factory.
   torch::nn::AnyModule q_norm;

@@ -52,9 +52,13 @@ DeepnetLayerImpl::DeepnetLayerImpl(const DeepnetLayerOptions &options_)
 
 torch::Tensor DeepnetLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &attn_mask,
                                         const torch::Tensor &position_ids) {
+  return forward_plain(x, attn_mask, position_ids);
+}
+
+torch::Tensor DeepnetLayerImpl::combine(const torch::Tensor &x, const AttentionStep &attention_step) {
   const double alpha = options.alpha();
   torch::Tensor residual = residual_dropout(x);
-  torch::Tensor h = norm1.forward(alpha * residual + dropout(attention.forward(x, attn_mask, position_ids)));
+  torch::Tensor h = norm1.forward(alpha * residual + dropout(attention_step(x)));
   residual = residual_dropout(h);
   return norm2.forward(alpha * residual + dropout(feedforward.forward(h)));
 }

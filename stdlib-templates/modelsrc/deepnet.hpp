@@ -65,6 +65,9 @@ public:
   /// `position_ids` are handed to the attention block.
   torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &attn_mask = {},
                         const torch::Tensor &position_ids = {});
+
+protected:
+  torch::Tensor combine(const torch::Tensor &x, const AttentionStep &attention_step) override;
 };
 
 TORCH_MODULE(DeepnetLayer);

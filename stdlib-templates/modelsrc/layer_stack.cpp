@@ -77,4 +77,14 @@ torch::Tensor LayerStackImpl::forward(const torch::Tensor &x, const torch::Tenso
   return h;
 }
 
+torch::Tensor LayerStackImpl::forward_cached(const torch::Tensor &x, const torch::Tensor &attn_mask,
+                                             const torch::Tensor &position_ids, KVCache &cache) {
+  torch::Tensor h = x;
+  for (size_t i = 0; i < layers->size(); ++i)
+    h = detail::forward_cached(layers->at(i), "LayerStack", h, attn_mask, position_ids, cache, int64_t(i));
+  if (!layer_norm.is_empty())
+    h = layer_norm.forward(h);
+  return h;
+}
+
 } // namespace fgcc::nn

@@ -10,8 +10,14 @@
 // its activations are recomputed in backward, with the random state
 // replayed, so gradients do not change (see activation_checkpoint.hpp).
 //
+// forward_cached() runs the layers with a KVCache, layer i on the cache's
+// entry i, for incremental decoding. It never checkpoints: recomputing a
+// layer in backward would append its keys and values a second time.
+//
 //===----------------------------------------------------------------------===//
 #pragma once
+
+#include "kv_cache.hpp"
 
 #include <torch/torch.h>
 
@@ -79,6 +85,12 @@ public:
   /// `position_ids` are handed to every layer.
   torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &attn_mask = {},
                         const torch::Tensor &position_ids = {});
+
+  /// forward() for the tokens after those in `cache`: layer i reads and
+  /// extends the cache's entry i (see detail::CachedForward for the
+  /// arguments). Every layer must support a KV cache.
+  torch::Tensor forward_cached(const torch::Tensor &x, const torch::Tensor &attn_mask,
+                               const torch::Tensor &position_ids, KVCache &cache);
 
   /// Turns activation checkpointing on or off after construction.
   void set_activation_checkpointing(bool enabled) { options.enable_activation_checkpoint(enabled); }

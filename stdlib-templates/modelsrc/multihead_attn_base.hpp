@@ -9,6 +9,7 @@
 //   project_heads(x)     q, k, v = the projections of x, split into heads
 //   attend(q, k, v, m)   output_linear(eager_attention(q, repeat_kv(k),
 //                        repeat_kv(v), m)) with the scale 1/sqrt(d_head)
+//   attend_heads_first   the same for keys and values from a KVCache
 //
 // as a base in LibTorch's style for module families (ConvNdImpl,
 // NormImplBase): a template over the concrete Impl, for Cloneable, and over
@@ -89,11 +90,17 @@ protected:
   /// [B, T, d_model].
   torch::Tensor attend(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v,
                        const torch::Tensor &mask) {
+    return attend_heads_first(q, k.transpose(1, 2), v.transpose(1, 2), mask);
+  }
+
+  /// attend() with `k` and `v` already in [B, Hkv, Tk, D], the layout of a
+  /// KVCache, where Tk (cached and new keys) may exceed q's T.
+  torch::Tensor attend_heads_first(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v,
+                                   const torch::Tensor &mask) {
     const int64_t batch = q.size(0), seq_len = q.size(1), heads = options.num_heads();
     const int64_t n_rep = heads / kv_heads_;
-    torch::Tensor out = eager_attention(q.transpose(1, 2), repeat_kv(k.transpose(1, 2), n_rep),
-                                        repeat_kv(v.transpose(1, 2), n_rep), mask, 1.0 / std::sqrt(double(d_head_)),
-                                        options.dropout(), this->is_training());
+    torch::Tensor out = eager_attention(q.transpose(1, 2), repeat_kv(k, n_rep), repeat_kv(v, n_rep), mask,
+                                        1.0 / std::sqrt(double(d_head_)), options.dropout(), this->is_training());
     return output_linear(out.reshape({batch, seq_len, heads * d_head_}));
   }
 

@@ -16,8 +16,12 @@ PostLNLayerImpl::PostLNLayerImpl(const PostLNLayerOptions &options_)
 
 torch::Tensor PostLNLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &attn_mask,
                                        const torch::Tensor &position_ids) {
+  return forward_plain(x, attn_mask, position_ids);
+}
+
+torch::Tensor PostLNLayerImpl::combine(const torch::Tensor &x, const AttentionStep &attention_step) {
   torch::Tensor residual = residual_dropout(x);
-  torch::Tensor h = norm1.forward(residual + dropout(attention.forward(x, attn_mask, position_ids)));
+  torch::Tensor h = norm1.forward(residual + dropout(attention_step(x)));
   residual = residual_dropout(h);
   return norm2.forward(residual + dropout(feedforward.forward(h)));
 }

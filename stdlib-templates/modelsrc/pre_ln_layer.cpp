@@ -16,8 +16,12 @@ PreLNLayerImpl::PreLNLayerImpl(const PreLNLayerOptions &options_)
 
 torch::Tensor PreLNLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &attn_mask,
                                       const torch::Tensor &position_ids) {
+  return forward_plain(x, attn_mask, position_ids);
+}
+
+torch::Tensor PreLNLayerImpl::combine(const torch::Tensor &x, const AttentionStep &attention_step) {
   torch::Tensor residual = residual_dropout(x);
-  torch::Tensor h = residual + dropout(attention.forward(norm1.forward(x), attn_mask, position_ids));
+  torch::Tensor h = residual + dropout(attention_step(norm1.forward(x)));
   residual = residual_dropout(h);
   return residual + dropout(feedforward.forward(norm2.forward(h)));
 }

@@ -7,6 +7,11 @@
 // style for module families (ConvNdImpl, NormImplBase): a template over the
 // concrete Impl, for Cloneable, and over its options.
 //
+// The layers also share the KV-cache path: forward() and forward_cached()
+// both run the derived layer's combine(), which is the layer formula with
+// the attention step passed in, either the plain attention call or its
+// cached variant (see kv_cache.hpp).
+//
 // The options structs stay separate, each with its own TORCH_ARGs: a
 // TORCH_ARG setter returns its own struct, so setters inherited from a
 // shared options base would return the base and break chained calls such
@@ -15,17 +20,21 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "kv_cache.hpp"
 #include "module_utils.hpp"
 
 #include <torch/torch.h>
+
+#include <functional>
 
 namespace fgcc::nn::detail {
 
 /// The state and set-up of a transformer layer whose options `Options` have
 /// feedforward_factory, attention_factory, norm_factory, dropout and
-/// residual_dropout. `Derived` adds its constructor and forward().
+/// residual_dropout. `Derived` adds its constructor, forward() (which calls
+/// forward_plain()) and combine().
 template <typename Derived, typename Options>
-class TransformerLayerImplBase : public torch::nn::Cloneable<Derived> {
+class TransformerLayerImplBase : public torch::nn::Cloneable<Derived>, public CachedForward {
 public:
   /// Builds and registers the blocks (see the member list for the order).
   void reset() override {
@@ -39,6 +48,16 @@ public:
     norm2 = build_block(*this, "norm2", options.norm_factory(), layer_name_);
     dropout = this->register_module("dropout", torch::nn::Dropout(options.dropout()));
     residual_dropout = this->register_module("residual_dropout", torch::nn::Dropout(options.residual_dropout()));
+  }
+
+  /// The layer with the attention block reading and extending `cache` at
+  /// `layer` (see CachedForward); an attention block without a cached
+  /// forward makes it throw "... does not support a KV cache".
+  torch::Tensor forward_cached(const torch::Tensor &x, const torch::Tensor &attn_mask,
+                               const torch::Tensor &position_ids, KVCache &cache, int64_t layer) override {
+    return combine(x, [&](const torch::Tensor &h) {
+      return detail::forward_cached(attention, layer_name_, h, attn_mask, position_ids, cache, layer);
+    });
   }
 
   Options options;
@@ -64,6 +83,19 @@ protected:
   // Lets an AnyModule holding the layer (LayerStack does) be called with
   // `x` alone; every layer's forward is (x, attn_mask = {}, position_ids = {}).
   FORWARD_HAS_DEFAULT_ARGS({1, torch::nn::AnyValue(torch::Tensor())}, {2, torch::nn::AnyValue(torch::Tensor())})
+
+  /// The attention block applied to a (normed) input, with the mask and the
+  /// positions already bound.
+  using AttentionStep = std::function<torch::Tensor(const torch::Tensor &)>;
+  /// The layer's formula on `x`, with `attention_step` standing for
+  /// attention(., attn_mask, position_ids).
+  virtual torch::Tensor combine(const torch::Tensor &x, const AttentionStep &attention_step) = 0;
+
+  /// forward() of every layer: combine() with the plain attention call.
+  torch::Tensor forward_plain(const torch::Tensor &x, const torch::Tensor &attn_mask,
+                              const torch::Tensor &position_ids) {
+    return combine(x, [&](const torch::Tensor &h) { return attention.forward(h, attn_mask, position_ids); });
+  }
 
 private:
   const char *layer_name_;
