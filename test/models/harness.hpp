@@ -71,6 +71,21 @@ std::vector<CaseData> init_cases();
 /// cases). Prints PASS/FAIL lines; returns the number of failures.
 int run_selftests();
 
+/// KV cache and generate() checks that need no reference: cached decoding
+/// against the full forward, cache against recomputation, seeding, eos.
+/// Prints PASS/FAIL lines with the largest error; returns the failures.
+int run_kv_cache_checks();
+/// Cases for test/reference/check_generation.py: the logits processors on
+/// fixed scores, and generate() on preset models (weights, prompt, tokens
+/// and per-step logits).
+std::vector<CaseData> generation_cases();
+/// The configs of the generation cases: a preset_config name, or
+/// "llama_gqa" (llama with 2 key/value heads).
+json generation_preset(const std::string &name);
+/// `config` built from `seed`, every parameter moved off its init as the
+/// forward cases do, in eval mode.
+nn::CausalLM eval_model(const json &config, uint64_t seed);
+
 //===--- Input makers -------------------------------------------------------===//
 
 /// Standard normal [shape].

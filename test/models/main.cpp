@@ -4,6 +4,12 @@
 //                                           every case (whose name contains
 //                                           FILTER), for check_models.py
 //   fgcc-models-harness selftest            run the C++-only checks
+//   fgcc-models-harness kvcache             check KV-cache decoding and
+//                                           generate() (C++ only)
+//   fgcc-models-harness generation DIR [FILTER]
+//                                           write the logits-processor and
+//                                           generation cases, for
+//                                           check_generation.py
 //   fgcc-models-harness list                print the case names
 //
 // Exit status: 0 success, 1 a failed check or an error, 2 a usage error.
@@ -20,7 +26,8 @@ using namespace fgcc::models_test;
 
 namespace {
 
-const char *const kUsage = "usage: fgcc-models-harness dump DIR [FILTER] | selftest | list\n";
+const char *const kUsage =
+    "usage: fgcc-models-harness dump DIR [FILTER] | selftest | kvcache | generation DIR [FILTER] | list\n";
 
 /// Every case, forward ones run lazily (they take most of the time).
 struct AllCases {
@@ -49,6 +56,18 @@ int dump(const std::string &dir, const std::string &filter) {
   return written > 0 ? 0 : 1;
 }
 
+int dump_generation(const std::string &dir, const std::string &filter) {
+  std::filesystem::create_directories(dir);
+  int written = 0;
+  for (const CaseData &data : generation_cases())
+    if (data.name.find(filter) != std::string::npos) {
+      fgcc::safetensors::save(dir + "/" + data.name + ".safetensors", data.tensors, data.metadata);
+      ++written;
+    }
+  std::cout << "dumped " << written << " generation cases to " << dir << "\n";
+  return written > 0 ? 0 : 1;
+}
+
 int list() {
   for (const Case &c : AllCases().forward)
     std::cout << c.name << "\n";
@@ -67,6 +86,10 @@ int main(int argc, char **argv) {
       return dump(args[1], args.size() == 3 ? args[2] : "");
     if (args.size() == 1 && args[0] == "selftest")
       return run_selftests() == 0 ? 0 : 1;
+    if (args.size() == 1 && args[0] == "kvcache")
+      return run_kv_cache_checks() == 0 ? 0 : 1;
+    if (args.size() >= 2 && args.size() <= 3 && args[0] == "generation")
+      return dump_generation(args[1], args.size() == 3 ? args[2] : "");
     if (args.size() == 1 && args[0] == "list")
       return list();
   } catch (const std::exception &e) {
