@@ -347,6 +347,20 @@ bool fileExists(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/// Whether the model is built from the parts of the llama family (pre-LN
+/// layers, RMSNorm, grouped-query attention, GLU): its model_smoke can
+/// then export and import Hugging Face Llama checkpoints (hf_llama.hpp,
+/// which checks the exact shape at run time).
+bool isLlamaFamily(const ModelPlan &plan) {
+  if (plan.rootClass != "fgcc::nn::CausalLM")
+    return false;
+  for (const char *part : {"modelsrc/pre_ln_layer.hpp", "modelsrc/rms_norm.hpp", "modelsrc/causal_multihead_attn.hpp",
+                           "modelsrc/glu_feedforward.hpp"})
+    if (std::find(plan.headers.begin(), plan.headers.end(), part) == plan.headers.end())
+      return false;
+  return true;
+}
+
 /// The component files the model needs: each used header, the source
 /// beside it, and everything they include with quotes, transitively; the
 /// safetensors reader/writer for model_smoke's weights.
@@ -360,6 +374,8 @@ std::map<std::string, std::string> componentSources(const ModelPlan &plan, const
     pending.push_back(baseName(h));
   }
   pending.push_back("safetensors.hpp");
+  if (isLlamaFamily(plan))
+    pending.push_back("hf_llama.hpp");
   std::map<std::string, std::string> files;
   while (!pending.empty()) {
     std::string name = pending.back();
@@ -467,6 +483,7 @@ std::map<std::string, std::string> parse_options(int argc, char **argv) {
 
 const char *kUsage = "usage: model_smoke [--seed N] [--batch-size B] [--seq-len T] [--save-weights FILE]\n"
                      "       model_smoke --weights FILE --inputs FILE --outputs FILE\n"
+                     "HF_USAGE"
                      "Builds the model and runs one forward and backward pass. With --weights and\n"
                      "--inputs, loads the parameters and `input_ids` from safetensors files and\n"
                      "writes `logits`, `loss` and `grad.<parameter>` to --outputs.\n";
@@ -498,7 +515,7 @@ int main(int argc, char **argv) try {
       item.value().copy_(found->second);
     }
   }
-  if (options.count("inputs")) {
+HF_IO  if (options.count("inputs")) {
     input_ids = fgcc::safetensors::load(options["inputs"]).tensors.at("input_ids");
   } else {
     int64_t batch = options.count("batch-size") ? std::stoll(options["batch-size"]) : 2;
@@ -532,6 +549,18 @@ int main(int argc, char **argv) try {
 }
 )cpp";
 
+/// The Hugging Face conversions of a llama-family model_smoke.
+const char *kHfSmoke = R"cpp(  // Hugging Face Llama / Mistral / Qwen3 checkpoints (config.json and
+  // model.safetensors or shards), under their parameter names.
+  if (options.count("import-hf"))
+    fgcc::nn::import_hf_llama(model, options["import-hf"]);
+  if (options.count("export-hf")) {
+    fgcc::nn::export_hf_llama(model, options["export-hf"]);
+    std::cout << "exported to " << options["export-hf"] << "\n";
+    return 0;
+  }
+)cpp";
+
 /// model_smoke for any other module: it is built and its size printed.
 const char *kModuleSmoke = R"cpp(
 int main() try {
@@ -560,6 +589,8 @@ std::string smokeSource(const ModelPlan &plan, const EmitOptions &options) {
   out << banner(plan, options, "//");
   out << "//\n// Builds the model of " << plan.configName << " and runs it once (see kUsage).\n";
   out << "#include \"" << plan.name << ".hpp\"\n";
+  if (causalLm && isLlamaFamily(plan))
+    out << "#include \"hf_llama.hpp\"\n";
   if (causalLm)
     out << "#include \"safetensors.hpp\"\n";
   out << "\n#include <torch/torch.h>\n\n#include <cmath>\n#include <iostream>\n#include <map>\n#include <string>\n";
@@ -567,6 +598,11 @@ std::string smokeSource(const ModelPlan &plan, const EmitOptions &options) {
   body = replaceAll(body, "NAMESPACE", options.cppNamespace);
   body = replaceAll(body, "build_MODEL", "build_" + plan.name);
   body = replaceAll(body, "\"ROOT\"", "\"" + plan.rootClass + "\"");
+  // Llama-family models also convert to and from Hugging Face checkpoints.
+  bool hf = causalLm && isLlamaFamily(plan);
+  body = replaceAll(body, "                     \"HF_USAGE\"\n",
+                    hf ? "                     \"       model_smoke --export-hf DIR | --import-hf DIR [...]\\n\"\n" : "");
+  body = replaceAll(body, "HF_IO", hf ? kHfSmoke : "");
   out << body;
   return out.str();
 }

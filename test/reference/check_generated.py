@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """check_generated.py - a generated model against its PyTorch reference.
 
-    check_generated.py MODEL_DIR MODEL_SMOKE [--batch-size B] [--seq-len T] [--seed S]
+    check_generated.py MODEL_DIR MODEL_SMOKE [--batch-size B] [--seq-len T] [--seed S] [--export-hf]
 
 MODEL_DIR is the `model/` directory fgcc generated for a config, and
 MODEL_SMOKE its built `model_smoke` program. The C++ model initialises
@@ -13,7 +13,10 @@ every parameter must agree within
 
     |a - b| <= 1e-5 * max(1, |b|)
 
-in float32 (check_models.py's tolerance). Prints one line per failure and
+in float32 (check_models.py's tolerance). With --export-hf (llama-family
+models), model_smoke also exports the weights as a Hugging Face checkpoint,
+and Hugging Face's forward (hf_llama.py) on that checkpoint must give the
+same logits, within the same tolerance. Prints one line per failure and
 a summary "generated model NAME: P parameters, N comparisons, K failed,
 max error E"; exit status 1 if anything failed.
 """
@@ -30,6 +33,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import construct  # noqa: E402
+import hf_llama  # noqa: E402
 import models  # noqa: E402
 from check_models import Report  # noqa: E402
 from safetensors_io import load, save  # noqa: E402
@@ -48,6 +52,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=2)
     parser.add_argument("--seq-len", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--export-hf", action="store_true")
     opts = parser.parse_args()
     with open(os.path.join(opts.model_dir, "config.json")) as f:
         config = json.load(f)
@@ -62,6 +67,12 @@ def main():
         run(opts.smoke, "--weights", weights, "--inputs", inputs, "--outputs", outputs)
         cpp_weights, _ = load(weights)
         cpp, _ = load(outputs)
+        hf_logits = None
+        if opts.export_hf:
+            hf_dir = os.path.join(tmp, "hf")
+            run(opts.smoke, "--weights", weights, "--export-hf", hf_dir)
+            hf_config, hf_weights = hf_llama.load_pretrained(hf_dir)
+            hf_logits = hf_llama.forward(hf_config, hf_weights, input_ids)
 
     report = Report()
     model = construct.build_model(config)
@@ -81,6 +92,8 @@ def main():
     report.compare("loss", cpp.get("loss"), loss)
     for name, p in params.items():
         report.compare(f"grad.{name}", cpp.get(f"grad.{name}"), p.grad)
+    if opts.export_hf:
+        report.compare("hf logits", cpp.get("logits"), hf_logits)
 
     for failure in report.failures:
         print(f"FAIL {failure}")
