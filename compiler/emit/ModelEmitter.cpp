@@ -48,7 +48,7 @@ std::string renderConstruction(const Construction &c, size_t indent);
 std::string renderValue(const ArgValue &v, size_t indent) {
   if (v.kind == ArgValue::Kind::Inline)
     return renderConstruction(*v.construction, indent);
-  return v.text;
+  return v.anyModule ? "torch::nn::AnyModule(" + v.text + ")" : v.text;
 }
 
 /// `/*d_model=*/256`: a constructor argument with its parameter name,
@@ -99,9 +99,7 @@ std::string renderConstruction(const Construction &c, size_t indent) {
 void collectLocals(const Construction &c, std::set<std::string> &out, bool &usesArgs) {
   auto visit = [&](const NamedArg &a) {
     if (a.value.kind == ArgValue::Kind::Local)
-      out.insert(a.value.text.rfind("torch::nn::AnyModule(", 0) == 0
-                     ? a.value.text.substr(21, a.value.text.size() - 22)
-                     : a.value.text);
+      out.insert(a.value.text);
     else if (a.value.kind == ArgValue::Kind::Var)
       usesArgs = true;
     else if (a.value.kind == ArgValue::Kind::Inline)
@@ -232,10 +230,8 @@ nlohmann::ordered_json valueJson(const ArgValue &v) {
   switch (v.kind) {
   case ArgValue::Kind::Literal:
     return v.json.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json::parse(v.json);
-  case ArgValue::Kind::Local: {
-    std::string name = v.text.rfind("torch::nn::AnyModule(", 0) == 0 ? v.text.substr(21, v.text.size() - 22) : v.text;
-    return {{"local", name}};
-  }
+  case ArgValue::Kind::Local:
+    return {{"local", v.text}};
   case ArgValue::Kind::Parameter:
     return {{"param", v.text}};
   case ArgValue::Kind::Var:

@@ -458,7 +458,7 @@ private:
     bool anyModule = type == "torch::nn::AnyModule";
     if (v.callKind == graph::CallKind::Singleton) {
       std::string name = singletonLocal(v, p.name);
-      return ArgValue{ArgValue::Kind::Local, anyModule ? "torch::nn::AnyModule(" + name + ")" : name, nullptr, ""};
+      return ArgValue{ArgValue::Kind::Local, name, nullptr, "", anyModule};
     }
     auto c = std::make_shared<Construction>(construct(v, *r, {}));
     c->anyModule = anyModule;

@@ -44,6 +44,8 @@ struct ArgValue {
   std::shared_ptr<Construction> construction;
   /// For config.json: the value as JSON text (literals), else empty.
   std::string json;
+  /// Local: pass the module type-erased (`torch::nn::AnyModule(local)`).
+  bool anyModule = false;
 };
 
 /// One named argument of a construction; `param` is the manifest's.
