@@ -18,6 +18,8 @@
 #include "support/PyPath.h"
 #include "support/PyText.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -129,8 +131,10 @@ std::string cppString(const std::string &s) {
     case '\r': out += "\\r"; break;
     default:
       if (static_cast<unsigned char>(c) < 0x20) {
+        // Three octal digits always end the escape (a hex escape would
+        // swallow a following hex digit).
         char buf[8];
-        std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        std::snprintf(buf, sizeof buf, "\\%03o", static_cast<unsigned>(static_cast<unsigned char>(c)));
         out += buf;
       } else {
         out += c;
@@ -515,10 +519,7 @@ private:
     return {};
   }
 
-  static std::string jsonString(const std::string &s) {
-    // JSON and C++ share the escapes cppString produces for printable text.
-    return cppString(s);
-  }
+  static std::string jsonString(const std::string &s) { return nlohmann::json(s).dump(); }
 
   const resolve::TypedGraph &typed_;
   const LowerOptions &options_;
