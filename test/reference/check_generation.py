@@ -20,7 +20,6 @@ One line per case, then "generation: N cases, M comparisons, K failed, max
 error E". Exit status 1 if anything failed.
 """
 
-import json
 import os
 import sys
 
@@ -30,7 +29,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import check_models  # noqa: E402
 import sampling  # noqa: E402
-from safetensors_io import load  # noqa: E402
 
 
 def check_processor_case(meta, tensors, report):
@@ -77,36 +75,8 @@ def check_generation_case(meta, tensors, report):
 
 
 def main(argv):
-    if len(argv) != 2:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
-        return 2
-    directory = argv[1]
-    files = sorted(f for f in os.listdir(directory) if f.endswith(".safetensors"))
-    cases = comparisons = failed_cases = 0
-    worst = 0.0
-    for file in files:
-        tensors, metadata = load(os.path.join(directory, file))
-        meta = json.loads(metadata["case"])
-        report = check_models.Report()
-        try:
-            if meta["kind"] == "logits_processor":
-                check_processor_case(meta, tensors, report)
-            elif meta["kind"] == "generation":
-                check_generation_case(meta, tensors, report)
-            else:
-                report.fail(f"unknown case kind {meta['kind']}")
-        except Exception as e:  # a crash in one case should not hide the others
-            report.fail(f"exception {type(e).__name__}: {e}")
-        cases += 1
-        comparisons += report.count
-        worst = max(worst, report.max_error)
-        if report.failures:
-            failed_cases += 1
-            print(f"FAIL {meta['name']}: " + "; ".join(report.failures[:5]))
-        else:
-            print(f"PASS {meta['name']} ({report.count} comparisons, max error {report.max_error:.2e})")
-    print(f"generation: {cases} cases, {comparisons} comparisons, {failed_cases} failed, max error {worst:.2e}")
-    return 1 if failed_cases or cases == 0 else 0
+    return check_models.run_cases(argv, "generation", {"logits_processor": check_processor_case,
+                                                       "generation": check_generation_case}, __doc__)
 
 
 if __name__ == "__main__":

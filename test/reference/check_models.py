@@ -278,9 +278,14 @@ def check_init_case(meta, tensors, report):
         report.compare(f"param {name}", tensors.get("param." + name), p)
 
 
-def main(argv):
+def run_cases(argv, label, checkers, doc):
+    """Checks every case file of the directory argv[1] with the checker its
+    kind names (checkers: kind -> function(meta, tensors, report)); prints a
+    line per case and "<label>: N cases, M comparisons, K failed, max error
+    E". Returns the exit status: 1 if a case failed or there were none, 2
+    (after the usage line of the script's docstring `doc`) on bad arguments."""
     if len(argv) != 2:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        print(doc.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     directory = argv[1]
     files = sorted(f for f in os.listdir(directory) if f.endswith(".safetensors"))
@@ -291,10 +296,11 @@ def main(argv):
         meta = json.loads(metadata["case"])
         report = Report()
         try:
-            if meta["kind"] == "forward":
-                check_forward_case(meta, tensors, report)
+            checker = checkers.get(meta["kind"])
+            if checker is None:
+                report.fail(f"unknown case kind {meta['kind']}")
             else:
-                check_init_case(meta, tensors, report)
+                checker(meta, tensors, report)
         except Exception as e:  # a crash in one case should not hide the others
             report.fail(f"exception {type(e).__name__}: {e}")
         cases += 1
@@ -305,8 +311,14 @@ def main(argv):
             print(f"FAIL {meta['name']}: " + "; ".join(report.failures[:5]))
         else:
             print(f"PASS {meta['name']} ({report.count} comparisons, max error {report.max_error:.2e})")
-    print(f"models: {cases} cases, {comparisons} comparisons, {failed_cases} failed, max error {worst:.2e}")
+    print(f"{label}: {cases} cases, {comparisons} comparisons, {failed_cases} failed, max error {worst:.2e}")
     return 1 if failed_cases or cases == 0 else 0
+
+
+def main(argv):
+    return run_cases(argv, "models",
+                     {"forward": check_forward_case, "init": check_init_case, "trunc_normal": check_init_case},
+                     __doc__)
 
 
 if __name__ == "__main__":
