@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake ninja-build clang-14 g++ python3
+  cmake ninja-build clang-14 g++ python3 pkg-config
   # compiler front end
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   # component scanner (Clang LibTooling)
@@ -18,6 +18,8 @@ packages=(
   python3-torch python3-numpy
   # training runtime
   libtorch-dev libgloo-dev libopenblas0-pthread
+  # tokenizer pre-tokenizer regex (Unicode classes)
+  libpcre2-dev
 )
 
 sudo_cmd=()
