@@ -3,3 +3,4 @@
 # list next to the files it names).
 list(APPEND FGRT_SOURCES
 )
+include(${CMAKE_CURRENT_LIST_DIR}/logging/sources.cmake)
