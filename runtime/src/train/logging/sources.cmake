@@ -2,4 +2,14 @@
 # logs (trainer_logs.json, TensorBoard events, console lines, throughput
 # metrics), appended to FGRT_SOURCES from runtime/src/train/sources.cmake.
 list(APPEND FGRT_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/clock.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/console_log.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/crc32c.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/log_record.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/posix_file.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/progress_bar.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tensorboard_event.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tensorboard_writer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/throughput.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/trainer_log_file.cpp
 )
