@@ -9,6 +9,9 @@ list(APPEND FGRT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/muon.cpp
   ${CMAKE_CURRENT_LIST_DIR}/subspace_projector.cpp
   ${CMAKE_CURRENT_LIST_DIR}/apollo.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/multiopt.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/lr_scheduler.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/infinite_lr_scheduler.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/warmup_schedulers.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/torch_schedulers.cpp
 )
-# The LR scheduler base class (the trainer steps every scheduler through it).
-list(APPEND FGRT_SOURCES ${CMAKE_CURRENT_LIST_DIR}/lr_scheduler.cpp)
