@@ -13,3 +13,10 @@ list(APPEND FGRT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/throughput.cpp
   ${CMAKE_CURRENT_LIST_DIR}/trainer_log_file.cpp
 )
+
+# fgrt-tb-tool (bin/): writes a TensorBoard event file from a script, so the
+# lit test test/runtime/train/logging/tensorboard-roundtrip.test can check it
+# with the independent Python reader test/reference/tensorboard_events.py.
+# It needs no <torch/torch.h>, hence no precompiled header.
+add_executable(fgrt-tb-tool ${CMAKE_CURRENT_LIST_DIR}/../../../tools/tb_tool.cpp)
+target_link_libraries(fgrt-tb-tool PRIVATE fgrt)
