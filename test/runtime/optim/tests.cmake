@@ -3,4 +3,6 @@
 list(APPEND FGRT_TEST_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/adamw_sgd_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/adafactor_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/apollo_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/muon_test.cpp
 )
