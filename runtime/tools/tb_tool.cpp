@@ -66,7 +66,8 @@ Arguments parse_arguments(int argc, char **argv) {
     else
       usage_error("unexpected argument '" + argument + "'");
   }
-  if (arguments.log_dir.empty()) usage_error("no LOGDIR");
+  if (arguments.log_dir.empty())
+    usage_error("no LOGDIR");
   return arguments;
 }
 
@@ -79,9 +80,12 @@ std::string unescape(const std::string &text, int line_number) {
       continue;
     }
     char kind = i + 1 < text.size() ? text[++i] : '\0';
-    if (kind == 'n') out += '\n';
-    else if (kind == 't') out += '\t';
-    else if (kind == '\\') out += '\\';
+    if (kind == 'n')
+      out += '\n';
+    else if (kind == 't')
+      out += '\t';
+    else if (kind == '\\')
+      out += '\\';
     else if (kind == 'x' && i + 2 < text.size() && std::isxdigit(uint8_t(text[i + 1])) &&
              std::isxdigit(uint8_t(text[i + 2]))) {
       out += char(std::stoi(text.substr(i + 1, 2), nullptr, 16));
@@ -120,23 +124,28 @@ std::string run_script(std::istream &script, TensorBoardWriter &writer, const st
     std::istringstream words(line);
     std::string command, tag;
     int64_t step = 0;
-    if (!(words >> command) || command[0] == '#') continue;
+    if (!(words >> command) || command[0] == '#')
+      continue;
     if (command == "flush") {
       writer.flush();
       continue;
     }
-    if (!(words >> tag >> step)) throw std::runtime_error("script line " + std::to_string(line_number) + ": " + line);
+    if (!(words >> tag >> step))
+      throw std::runtime_error("script line " + std::to_string(line_number) + ": " + line);
     if (command == "scalar") {
       double value = 0;
-      if (!(words >> value)) throw std::runtime_error("script line " + std::to_string(line_number) + ": no value");
+      if (!(words >> value))
+        throw std::runtime_error("script line " + std::to_string(line_number) + ": no value");
       writer.add_scalar(tag, value, step);
-      dump += wall_time + " scalar " + std::to_string(step) + " " + escape_for_dump(tag) + " " + number("%.9g", float(value)) + "\n";
+      dump += wall_time + " scalar " + std::to_string(step) + " " + escape_for_dump(tag) + " " +
+              number("%.9g", float(value)) + "\n";
     } else if (command == "text") {
       std::string rest;
       std::getline(words >> std::ws, rest);
       std::string text = unescape(rest, line_number);
       writer.add_text(tag, text, step);
-      dump += wall_time + " text " + std::to_string(step) + " " + escape_for_dump(tag) + " " + escape_for_dump(text) + "\n";
+      dump +=
+          wall_time + " text " + std::to_string(step) + " " + escape_for_dump(tag) + " " + escape_for_dump(text) + "\n";
     } else {
       throw std::runtime_error("script line " + std::to_string(line_number) + ": unknown command '" + command + "'");
     }
@@ -150,8 +159,9 @@ int main(int argc, char **argv) {
   try {
     Arguments arguments = parse_arguments(argc, argv);
     double wall_time = arguments.wall_time.value_or(fgrt::train::system_unix_time());
-    TensorBoardWriter writer(arguments.log_dir, [wall_time] { return wall_time; },
-                             TensorBoardWriterOptions().max_queue(arguments.max_queue));
+    TensorBoardWriter writer(
+        arguments.log_dir, [wall_time] { return wall_time; },
+        TensorBoardWriterOptions().max_queue(arguments.max_queue));
     std::string time_text = number("%.17g", wall_time);
     std::string dump = run_script(std::cin, writer, time_text);
     writer.close();

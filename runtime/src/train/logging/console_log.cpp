@@ -50,7 +50,8 @@ std::string format_thousands(int64_t value) {
   std::string digits = std::to_string(magnitude);
   std::string grouped;
   for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
+    if (i > 0 && (digits.size() - i) % 3 == 0)
+      grouped += ',';
     grouped += digits[i];
   }
   return value < 0 ? "-" + grouped : grouped;
@@ -65,7 +66,8 @@ std::string format_log_line_header(const LogLinePosition &position, LogTimeZone 
 std::string format_train_log_line(const LogLinePosition &position, double loss, std::optional<double> grad_norm,
                                   double learning_rate, LogTimeZone zone) {
   std::string line = format_log_line_header(position, zone) + " train-loss: " + loss_column(loss);
-  if (grad_norm) line += "grad-norm: " + loss_column(*grad_norm);
+  if (grad_norm)
+    line += "grad-norm: " + loss_column(*grad_norm);
   return line + "learning-rate: " + printf_string("%.2e", learning_rate);
 }
 

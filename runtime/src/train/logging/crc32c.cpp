@@ -18,7 +18,8 @@ std::array<uint32_t, 256> make_table() {
   std::array<uint32_t, 256> table{};
   for (uint32_t byte = 0; byte < 256; ++byte) {
     uint32_t crc = byte;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? (crc >> 1) ^ kReflectedPolynomial : crc >> 1;
+    for (int bit = 0; bit < 8; ++bit)
+      crc = (crc & 1) ? (crc >> 1) ^ kReflectedPolynomial : crc >> 1;
     table[byte] = crc;
   }
   return table;
@@ -32,7 +33,8 @@ uint32_t crc32c_extend(uint32_t crc, const void *data, size_t size) {
   // The register holds the complement between calls, so that extending
   // by nothing returns `crc` unchanged and crc32c_extend(0, ...) is crc32c.
   uint32_t reg = ~crc;
-  for (size_t i = 0; i < size; ++i) reg = table[(reg ^ bytes[i]) & 0xFFu] ^ (reg >> 8);
+  for (size_t i = 0; i < size; ++i)
+    reg = table[(reg ^ bytes[i]) & 0xFFu] ^ (reg >> 8);
   return ~reg;
 }
 

@@ -19,7 +19,8 @@ LogRecord &LogRecord::set(const std::string &name, std::string value) {
 LogRecord &LogRecord::set(const std::string &name, const char *value) { return set(name, std::string(value)); }
 
 LogRecord &LogRecord::merge(const LogRecord &other) {
-  for (const Field &field : other.fields_) set_value(field.name, field.value);
+  for (const Field &field : other.fields_)
+    set_value(field.name, field.value);
   return *this;
 }
 

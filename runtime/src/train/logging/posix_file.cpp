@@ -36,13 +36,15 @@ void make_directories(const std::string &dir) {
 
 int try_create_exclusive(const std::string &path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0 && errno != EEXIST) throw_errno(path, "cannot create");
+  if (fd < 0 && errno != EEXIST)
+    throw_errno(path, "cannot create");
   return fd;
 }
 
 int open_read_write(const std::string &path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) throw_errno(path, "cannot open");
+  if (fd < 0)
+    throw_errno(path, "cannot open");
   return fd;
 }
 
@@ -50,7 +52,8 @@ void write_all_at(int fd, int64_t offset, std::string_view data, const std::stri
   while (!data.empty()) {
     ssize_t written = ::pwrite(fd, data.data(), data.size(), offset);
     if (written < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       throw_errno(path, "write failed");
     }
     data.remove_prefix(size_t(written));
@@ -59,7 +62,8 @@ void write_all_at(int fd, int64_t offset, std::string_view data, const std::stri
 }
 
 void truncate_to(int fd, int64_t size, const std::string &path) {
-  if (::ftruncate(fd, off_t(size)) != 0) throw_errno(path, "cannot truncate");
+  if (::ftruncate(fd, off_t(size)) != 0)
+    throw_errno(path, "cannot truncate");
 }
 
 std::string read_all(int fd, const std::string &path) {
@@ -68,22 +72,26 @@ std::string read_all(int fd, const std::string &path) {
   for (int64_t offset = 0;;) {
     ssize_t got = ::pread(fd, buffer, sizeof buffer, offset);
     if (got < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       throw_errno(path, "read failed");
     }
-    if (got == 0) return text;
+    if (got == 0)
+      return text;
     text.append(buffer, size_t(got));
     offset += got;
   }
 }
 
 void close_fd(int &fd, const std::string &path) {
-  if (fd < 0) return;
+  if (fd < 0)
+    return;
   int result = ::close(fd);
   // The descriptor is released even when close() reports an error, so it
   // must not be closed again (it may already belong to another file).
   fd = -1;
-  if (result != 0) throw_errno(path, "close failed");
+  if (result != 0)
+    throw_errno(path, "close failed");
 }
 
 } // namespace fgrt::train::detail

@@ -34,7 +34,8 @@ std::string format_duration(double seconds) {
 
 void check_arguments(int64_t max_steps, int64_t initial_step, const ConsoleSink &sink,
                      const ProgressBarOptions &options) {
-  if (max_steps < 1) throw std::runtime_error("ProgressBar: max_steps must be >= 1, got " + std::to_string(max_steps));
+  if (max_steps < 1)
+    throw std::runtime_error("ProgressBar: max_steps must be >= 1, got " + std::to_string(max_steps));
   if (initial_step < 0 || initial_step > max_steps)
     throw std::runtime_error("ProgressBar: initial_step " + std::to_string(initial_step) + " is outside [0, " +
                              std::to_string(max_steps) + "]");
@@ -43,7 +44,8 @@ void check_arguments(int64_t max_steps, int64_t initial_step, const ConsoleSink 
   if (!(options.min_redraw_seconds() >= 0.0))
     throw std::runtime_error("ProgressBar: min_redraw_seconds must be >= 0, got " +
                              std::to_string(options.min_redraw_seconds()));
-  if (!sink.out || !sink.clock) throw std::runtime_error("ProgressBar: the console sink has no stream or no clock");
+  if (!sink.out || !sink.clock)
+    throw std::runtime_error("ProgressBar: the console sink has no stream or no clock");
 }
 
 } // namespace
@@ -60,22 +62,27 @@ ProgressBar::ProgressBar(int64_t max_steps, int64_t initial_step, ConsoleSink si
       last_draw_time_(-std::numeric_limits<double>::infinity()), step_(initial_step) {
   check_arguments(max_steps_, initial_step_, sink_, options_);
   start_time_ = sink_.clock();
-  if (visible()) draw(start_time_);
+  if (visible())
+    draw(start_time_);
 }
 
 ProgressBar::~ProgressBar() { close(); }
 
 void ProgressBar::update(int64_t step, std::optional<double> loss) {
   step_ = step;
-  if (loss) last_loss_ = loss;
-  if (!visible()) return;
+  if (loss)
+    last_loss_ = loss;
+  if (!visible())
+    return;
   double now = sink_.clock();
-  if (step_ >= max_steps_ || now - last_draw_time_ >= options_.min_redraw_seconds()) draw(now);
+  if (step_ >= max_steps_ || now - last_draw_time_ >= options_.min_redraw_seconds())
+    draw(now);
 }
 
 void ProgressBar::write_line(const std::string &line) {
   std::ostream &out = *sink_.out;
-  if (visible()) out << '\r' << kEraseToEndOfLine;
+  if (visible())
+    out << '\r' << kEraseToEndOfLine;
   out << line << '\n';
   if (visible())
     draw(sink_.clock());
@@ -99,9 +106,11 @@ std::string ProgressBar::render_at(double now) const {
   auto filled = int64_t(std::floor(fraction * double(options_.width())));
   std::string max_text = std::to_string(max_steps_);
   std::string line = pad_left(std::to_string(step_), max_text.size()) + "/" + max_text + " " +
-                     printf_string("%3d%%", int(std::floor(fraction * 100.0))) + " [" + std::string(size_t(filled), '#') +
-                     std::string(size_t(options_.width() - filled), '-') + "] " + rate_and_eta(now);
-  if (last_loss_) line += printf_string("  loss %.5f", *last_loss_);
+                     printf_string("%3d%%", int(std::floor(fraction * 100.0))) + " [" +
+                     std::string(size_t(filled), '#') + std::string(size_t(options_.width() - filled), '-') + "] " +
+                     rate_and_eta(now);
+  if (last_loss_)
+    line += printf_string("  loss %.5f", *last_loss_);
   return line;
 }
 
@@ -109,7 +118,8 @@ std::string ProgressBar::rate_and_eta(double now) const {
   double elapsed = now - start_time_;
   int64_t done = step_ - initial_step_;
   // No rate before the first step is done or any time has passed.
-  if (done <= 0 || !(elapsed > 0.0)) return "? steps/s  ETA ?:??:??";
+  if (done <= 0 || !(elapsed > 0.0))
+    return "? steps/s  ETA ?:??:??";
   double rate = double(done) / elapsed;
   double remaining = double(std::max<int64_t>(0, max_steps_ - step_)) / rate;
   return printf_string("%.2f steps/s", rate) + "  ETA " + format_duration(remaining);

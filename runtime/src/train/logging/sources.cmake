@@ -17,6 +17,11 @@ list(APPEND FGRT_SOURCES
 # fgrt-tb-tool (bin/): writes a TensorBoard event file from a script, so the
 # lit test test/runtime/train/logging/tensorboard-roundtrip.test can check it
 # with the independent Python reader test/reference/tensorboard_events.py.
-# It needs no <torch/torch.h>, hence no precompiled header.
-add_executable(fgrt-tb-tool ${CMAKE_CURRENT_LIST_DIR}/../../../tools/tb_tool.cpp)
-target_link_libraries(fgrt-tb-tool PRIVATE fgrt)
+# Only in fgcc's own tree: the copy of fgrt vendored into generated projects
+# has no tools/ directory and no use for the tool. It needs no
+# <torch/torch.h>, hence no precompiled header.
+set(FGRT_TB_TOOL_SOURCE ${CMAKE_CURRENT_LIST_DIR}/../../../tools/tb_tool.cpp)
+if(PROJECT_NAME STREQUAL "fgcc" AND EXISTS ${FGRT_TB_TOOL_SOURCE} AND NOT TARGET fgrt-tb-tool)
+  add_executable(fgrt-tb-tool ${FGRT_TB_TOOL_SOURCE})
+  target_link_libraries(fgrt-tb-tool PRIVATE fgrt)
+endif()

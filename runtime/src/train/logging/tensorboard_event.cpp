@@ -55,7 +55,8 @@ private:
   void key(uint32_t field, WireType type) { raw_varint((uint64_t(field) << 3) | type); }
   void raw_varint(uint64_t value) {
     // Seven bits per byte, low group first; the high bit marks "more".
-    for (; value >= 0x80; value >>= 7) bytes_ += char((value & 0x7F) | 0x80);
+    for (; value >= 0x80; value >>= 7)
+      bytes_ += char((value & 0x7F) | 0x80);
     bytes_ += char(value);
   }
   template <typename Number> ProtoWriter &little_endian(Number value) {
@@ -63,7 +64,8 @@ private:
     using Bits = std::conditional_t<sizeof(Number) == 4, uint32_t, uint64_t>;
     Bits bits;
     std::memcpy(&bits, &value, sizeof bits);
-    for (size_t i = 0; i < sizeof bits; ++i) bytes_ += char((bits >> (8 * i)) & 0xFF);
+    for (size_t i = 0; i < sizeof bits; ++i)
+      bytes_ += char((bits >> (8 * i)) & 0xFF);
     return *this;
   }
 
@@ -101,7 +103,8 @@ ProtoWriter plugin_metadata(const char *plugin_name) {
 }
 
 void append_little_endian(std::string &out, uint64_t value, int size) {
-  for (int i = 0; i < size; ++i) out += char((value >> (8 * i)) & 0xFF);
+  for (int i = 0; i < size; ++i)
+    out += char((value >> (8 * i)) & 0xFF);
 }
 
 } // namespace

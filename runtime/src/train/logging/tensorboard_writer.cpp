@@ -23,17 +23,16 @@ namespace {
 std::string host_name() {
   char name[HOST_NAME_MAX + 1] = {};
   // A host without a name still gets a usable file name.
-  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
+    return "localhost";
   return name;
 }
 
 void check_options(const TensorBoardWriterOptions &options) {
   if (options.max_queue() < 1)
-    throw std::runtime_error("TensorBoardWriter: max_queue must be >= 1, got " +
-                             std::to_string(options.max_queue()));
+    throw std::runtime_error("TensorBoardWriter: max_queue must be >= 1, got " + std::to_string(options.max_queue()));
   if (!(options.flush_secs() >= 0.0))
-    throw std::runtime_error("TensorBoardWriter: flush_secs must be >= 0, got " +
-                             std::to_string(options.flush_secs()));
+    throw std::runtime_error("TensorBoardWriter: flush_secs must be >= 0, got " + std::to_string(options.flush_secs()));
   if (options.filename_suffix().find('/') != std::string::npos)
     throw std::runtime_error("TensorBoardWriter: filename_suffix '" + options.filename_suffix() +
                              "' must not contain '/'");
@@ -85,19 +84,24 @@ void TensorBoardWriter::add_text(const std::string &tag, const std::string &text
 }
 
 void TensorBoardWriter::check_can_add(const std::string &tag) const {
-  if (fd_ < 0) throw std::runtime_error(path_ + ": TensorBoard event '" + tag + "' added after close()");
-  if (tag.empty()) throw std::runtime_error(path_ + ": TensorBoard event with an empty tag");
+  if (fd_ < 0)
+    throw std::runtime_error(path_ + ": TensorBoard event '" + tag + "' added after close()");
+  if (tag.empty())
+    throw std::runtime_error(path_ + ": TensorBoard event with an empty tag");
 }
 
 void TensorBoardWriter::enqueue(double now, const std::string &event) {
-  if (queued_events_ == 0) oldest_queued_time_ = now;
+  if (queued_events_ == 0)
+    oldest_queued_time_ = now;
   queue_ += frame_tfrecord(event);
   ++queued_events_;
-  if (queued_events_ >= options_.max_queue() || now - oldest_queued_time_ >= options_.flush_secs()) flush();
+  if (queued_events_ >= options_.max_queue() || now - oldest_queued_time_ >= options_.flush_secs())
+    flush();
 }
 
 void TensorBoardWriter::flush() {
-  if (fd_ < 0 || queue_.empty()) return;
+  if (fd_ < 0 || queue_.empty())
+    return;
   detail::write_all_at(fd_, file_size_, queue_, path_);
   file_size_ += int64_t(queue_.size());
   queue_.clear();

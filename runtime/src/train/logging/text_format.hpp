@@ -17,7 +17,8 @@ namespace fgrt::train::detail {
 /// printed with "%.5f" is over 300 characters, so no fixed buffer).
 template <typename... Args> std::string printf_string(const char *format, Args... args) {
   int length = std::snprintf(nullptr, 0, format, args...);
-  if (length <= 0) return "";
+  if (length <= 0)
+    return "";
   std::string text(size_t(length), '\0');
   std::snprintf(text.data(), text.size() + 1, format, args...);
   return text;
@@ -25,7 +26,8 @@ template <typename... Args> std::string printf_string(const char *format, Args..
 
 /// `text` followed by spaces up to `width` columns (unchanged if wider).
 inline std::string pad_right(std::string text, size_t width) {
-  if (text.size() < width) text.append(width - text.size(), ' ');
+  if (text.size() < width)
+    text.append(width - text.size(), ' ');
   return text;
 }
 

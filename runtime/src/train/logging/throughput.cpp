@@ -64,11 +64,13 @@ ThroughputMeter::ThroughputMeter(WallClock clock, ThroughputMeterOptions options
 }
 
 void ThroughputMeter::record_step(int64_t tokens) {
-  if (tokens < 0) throw std::runtime_error("ThroughputMeter: a step of " + std::to_string(tokens) + " tokens");
+  if (tokens < 0)
+    throw std::runtime_error("ThroughputMeter: a step of " + std::to_string(tokens) + " tokens");
   window_.emplace_back(clock_(), tokens);
   total_tokens_ += tokens;
   // One entry more than the window: the oldest only marks its start.
-  while (int64_t(window_.size()) > options_.window_steps() + 1) window_.pop_front();
+  while (int64_t(window_.size()) > options_.window_steps() + 1)
+    window_.pop_front();
 }
 
 void ThroughputMeter::restart_window() {
@@ -78,20 +80,24 @@ void ThroughputMeter::restart_window() {
 
 double ThroughputMeter::tokens_per_second() const {
   double elapsed = window_.back().first - window_.front().first;
-  if (window_.size() < 2 || !(elapsed > 0.0)) return 0.0;
+  if (window_.size() < 2 || !(elapsed > 0.0))
+    return 0.0;
   int64_t tokens = 0;
-  for (auto it = window_.begin() + 1; it != window_.end(); ++it) tokens += it->second;
+  for (auto it = window_.begin() + 1; it != window_.end(); ++it)
+    tokens += it->second;
   return double(tokens) / elapsed;
 }
 
 std::optional<double> ThroughputMeter::achieved_flops_per_second() const {
-  if (options_.flops_per_token() <= 0.0) return std::nullopt;
+  if (options_.flops_per_token() <= 0.0)
+    return std::nullopt;
   return options_.flops_per_token() * tokens_per_second();
 }
 
 std::optional<double> ThroughputMeter::mfu() const {
   std::optional<double> achieved = achieved_flops_per_second();
-  if (!achieved || options_.peak_flops_per_second() <= 0.0) return std::nullopt;
+  if (!achieved || options_.peak_flops_per_second() <= 0.0)
+    return std::nullopt;
   return model_flops_utilization(*achieved, options_.peak_flops_per_second());
 }
 

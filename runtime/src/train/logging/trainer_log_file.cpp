@@ -33,14 +33,16 @@ const char *const kClosing = "\n]\n";
 std::string value_to_json(const LogValue &value) {
   if (const double *number = std::get_if<double>(&value))
     return std::isfinite(*number) ? nlohmann::json(*number).dump() : "null";
-  if (const int64_t *integer = std::get_if<int64_t>(&value)) return std::to_string(*integer);
+  if (const int64_t *integer = std::get_if<int64_t>(&value))
+    return std::to_string(*integer);
   return nlohmann::json(std::get<std::string>(value)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string record_to_json(const LogRecord &record) {
   std::string text = "{";
   for (const LogRecord::Field &field : record.fields()) {
-    if (text.size() > 1) text += ", ";
+    if (text.size() > 1)
+      text += ", ";
     text += value_to_json(LogValue(field.name)) + ": " + value_to_json(field.value);
   }
   return text + "}";
@@ -51,7 +53,8 @@ bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '
 // Index of the last non-whitespace character before `end`, or npos.
 size_t last_non_space_before(const std::string &text, size_t end) {
   while (end > 0)
-    if (!is_json_space(text[--end])) return end;
+    if (!is_json_space(text[--end]))
+      return end;
   return std::string::npos;
 }
 
@@ -59,7 +62,8 @@ size_t last_non_space_before(const std::string &text, size_t end) {
 // ("[\n{...},\n{...}" without the bracket) is accepted as if closed.
 nlohmann::json parse_resumed_array(const std::string &text, const std::string &path) {
   auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) parsed = nlohmann::json::parse(text + "\n]", nullptr, false);
+  if (parsed.is_discarded())
+    parsed = nlohmann::json::parse(text + "\n]", nullptr, false);
   if (parsed.is_discarded())
     throw std::runtime_error(path + ": cannot resume: the file is not valid JSON (nor an array missing its ']')");
   if (!parsed.is_array())
@@ -125,13 +129,15 @@ void TrainerLogFile::resume_existing() {
   // A closed array ends in ']'; the tail is then after whatever precedes it
   // (the last record, or the opening '[').
   size_t last = last_non_space_before(text, end);
-  if (text[last] == ']') last = last_non_space_before(text, last);
+  if (text[last] == ']')
+    last = last_non_space_before(text, last);
   tail_offset_ = int64_t(last) + 1;
   write_tail("");
 }
 
 void TrainerLogFile::write(int64_t global_step, double epoch, const LogRecord &fields) {
-  if (!is_open()) throw std::runtime_error(path_ + ": write() after close()");
+  if (!is_open())
+    throw std::runtime_error(path_ + ": write() after close()");
   LogRecord record;
   record.set("timestamp", clock_()).set("global_step", global_step).set("epoch", epoch).merge(fields);
   write_tail((record_count_ ? ",\n" : "\n") + record_to_json(record));
@@ -144,9 +150,11 @@ void TrainerLogFile::write_tail(const std::string &body) {
   // Cover every old byte after the tail in the same write (trailing spaces
   // are valid JSON), so that no fragment of a longer old tail can follow the
   // new bracket even for a moment; then cut the padding off.
-  if (end < file_size_) buffer.append(size_t(file_size_ - end), ' ');
+  if (end < file_size_)
+    buffer.append(size_t(file_size_ - end), ' ');
   detail::write_all_at(fd_, tail_offset_, buffer, path_);
-  if (end < file_size_) detail::truncate_to(fd_, end, path_);
+  if (end < file_size_)
+    detail::truncate_to(fd_, end, path_);
   tail_offset_ += int64_t(body.size());
   file_size_ = end;
 }

@@ -30,7 +30,8 @@ class TempDir {
 public:
   TempDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "fgrt-logging-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+    if (!::mkdtemp(pattern.data()))
+      throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
     path_ = pattern;
   }
   ~TempDir() {
@@ -54,8 +55,7 @@ private:
 /// control of a clock it has handed to a writer.
 class ScriptedClock {
 public:
-  explicit ScriptedClock(double start, double step = 0.0)
-      : state_(std::make_shared<State>(State{start, step})) {}
+  explicit ScriptedClock(double start, double step = 0.0) : state_(std::make_shared<State>(State{start, step})) {}
 
   /// The WallClock to give to the code under test.
   WallClock clock() const {
@@ -91,7 +91,8 @@ inline void write_file(const std::string &path, const std::string &text) {
 /// The names of the entries of `dir`, in directory order.
 inline std::vector<std::string> names_in(const std::filesystem::path &dir) {
   std::vector<std::string> names;
-  for (const auto &entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  for (const auto &entry : std::filesystem::directory_iterator(dir))
+    names.push_back(entry.path().filename().string());
   return names;
 }
 

@@ -33,7 +33,8 @@ using testing::TempDir;
 
 uint64_t little_endian_at(const std::string &bytes, size_t offset, int size) {
   uint64_t value = 0;
-  for (int i = size - 1; i >= 0; --i) value = (value << 8) | uint8_t(bytes[offset + size_t(i)]);
+  for (int i = size - 1; i >= 0; --i)
+    value = (value << 8) | uint8_t(bytes[offset + size_t(i)]);
   return value;
 }
 
@@ -43,11 +44,13 @@ std::vector<std::string> tfrecords(const std::string &bytes) {
   size_t offset = 0;
   while (offset < bytes.size()) {
     EXPECT_LE(offset + 12, bytes.size()) << "truncated header at " << offset;
-    if (offset + 12 > bytes.size()) break;
+    if (offset + 12 > bytes.size())
+      break;
     uint64_t length = little_endian_at(bytes, offset, 8);
     EXPECT_EQ(little_endian_at(bytes, offset + 8, 4), mask_crc32c(crc32c(bytes.substr(offset, 8))));
     EXPECT_LE(offset + 16 + length, bytes.size()) << "truncated data at " << offset;
-    if (offset + 16 + length > bytes.size()) break;
+    if (offset + 16 + length > bytes.size())
+      break;
     records.push_back(bytes.substr(offset + 12, length));
     EXPECT_EQ(little_endian_at(bytes, offset + 12 + length, 4), mask_crc32c(crc32c(records.back())));
     offset += 16 + length;
@@ -84,7 +87,8 @@ TEST(LoggingCrc32c, ExtendsPieceByPiece) {
 TEST(LoggingCrc32c, MasksLikeTFRecord) {
   // ((0xE3069283 >> 15) | (0xE3069283 << 17)) + 0xa282ead8, by hand.
   EXPECT_EQ(mask_crc32c(0xE3069283u), 0xC78AB0E5u);
-  for (uint32_t crc : {0u, 1u, 0xE3069283u, 0xFFFFFFFFu}) EXPECT_EQ(unmask_crc32c(mask_crc32c(crc)), crc);
+  for (uint32_t crc : {0u, 1u, 0xE3069283u, 0xFFFFFFFFu})
+    EXPECT_EQ(unmask_crc32c(mask_crc32c(crc)), crc);
 }
 
 TEST(LoggingTensorBoardEvent, EncodesTheFileVersionEvent) {
@@ -94,7 +98,9 @@ TEST(LoggingTensorBoardEvent, EncodesTheFileVersionEvent) {
 
 TEST(LoggingTensorBoardEvent, EncodesAScalar) {
   // Event {wall_time 1.5, step 10, summary {value {tag "a", simple_value 2.0f}}}.
-  std::string value = "\x0a\x01" "a" "\x15\0\0\0\x40"s;
+  std::string value = "\x0a\x01"
+                      "a"
+                      "\x15\0\0\0\x40"s;
   std::string summary = "\x0a\x08"s + value;
   EXPECT_EQ(encode_scalar_event(1.5, 10, "a", 2.0f), "\x09\0\0\0\0\0\0\xf8\x3f\x10\x0a\x2a\x0a"s + summary);
 }
@@ -106,10 +112,15 @@ TEST(LoggingTensorBoardEvent, EncodesANegativeStepAsTenByteVarint) {
 
 TEST(LoggingTensorBoardEvent, EncodesTextForTheTextPlugin) {
   // TensorProto {dtype DT_STRING, tensor_shape {dim {size 1}}, string_val "hi"}.
-  std::string tensor = "\x08\x07\x12\x04\x12\x02\x08\x01\x42\x02" "hi"s;
+  std::string tensor = "\x08\x07\x12\x04\x12\x02\x08\x01\x42\x02"
+                       "hi"s;
   // SummaryMetadata {plugin_data {plugin_name "text"}}.
-  std::string metadata = "\x0a\x06\x0a\x04" "text"s;
-  std::string value = "\x0a\x01" "t" "\x42\x0c"s + tensor + "\x4a\x08" + metadata;
+  std::string metadata = "\x0a\x06\x0a\x04"
+                         "text"s;
+  std::string value = "\x0a\x01"
+                      "t"
+                      "\x42\x0c"s +
+                      tensor + "\x4a\x08" + metadata;
   ASSERT_EQ(value.size(), 0x1bu);
   std::string expected = "\x09\0\0\0\0\0\0\xf8\x3f\x10\x03\x2a\x1d\x0a\x1b"s + value;
   EXPECT_EQ(encode_text_event(1.5, 3, "t", "hi"), expected);
@@ -164,10 +175,10 @@ TEST_F(LoggingTensorBoardWriter, WritesScalarsAndTextInOrder) {
   writer->add_scalar("learning-rate", 3e-4, 10);
   writer->add_text("experiment", "# tiny\nconfig: *yaml*", 0);
   writer->flush();
-  std::vector<std::string> expected = {
-      encode_file_version_event(1700000000.25), encode_scalar_event(1700000005.5, 10, "train-loss", 2.5f),
-      encode_scalar_event(1700000005.5, 10, "learning-rate", 3e-4f),
-      encode_text_event(1700000005.5, 0, "experiment", "# tiny\nconfig: *yaml*")};
+  std::vector<std::string> expected = {encode_file_version_event(1700000000.25),
+                                       encode_scalar_event(1700000005.5, 10, "train-loss", 2.5f),
+                                       encode_scalar_event(1700000005.5, 10, "learning-rate", 3e-4f),
+                                       encode_text_event(1700000005.5, 0, "experiment", "# tiny\nconfig: *yaml*")};
   EXPECT_EQ(records_of(*writer), expected);
 }
 

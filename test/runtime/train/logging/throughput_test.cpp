@@ -73,7 +73,8 @@ TEST(LoggingThroughput, ReportsFlopsAndMfuWhenKnown) {
   ThroughputMeter no_peak(clock.clock(), ThroughputMeterOptions().flops_per_token(1e6));
   ThroughputMeter full(clock.clock(), ThroughputMeterOptions().flops_per_token(1e6).peak_flops_per_second(4e9));
   clock.set(2.0);
-  for (ThroughputMeter *meter : {&unknown, &no_peak, &full}) meter->record_step(1000);
+  for (ThroughputMeter *meter : {&unknown, &no_peak, &full})
+    meter->record_step(1000);
   EXPECT_FALSE(unknown.achieved_flops_per_second());
   EXPECT_FALSE(unknown.mfu());
   EXPECT_EQ(no_peak.achieved_flops_per_second(), 5e8);

@@ -13,8 +13,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <limits>
 
 #include <sys/wait.h>
@@ -90,7 +90,8 @@ TEST_F(LoggingTrainerLogFile, KeepsFieldOrderAndReplacesHeaderFieldsInPlace) {
   log->write(7, 0.1, LogRecord().set("zeta", 1).set("epoch", 0.75).set("alpha", "text"));
   nlohmann::ordered_json record = parsed_log().at(0);
   std::vector<std::string> keys;
-  for (auto it = record.begin(); it != record.end(); ++it) keys.push_back(it.key());
+  for (auto it = record.begin(); it != record.end(); ++it)
+    keys.push_back(it.key());
   EXPECT_EQ(keys, (std::vector<std::string>{"timestamp", "global_step", "epoch", "zeta", "alpha"}));
   EXPECT_EQ(record["epoch"], 0.75);
   EXPECT_EQ(record["alpha"], "text");

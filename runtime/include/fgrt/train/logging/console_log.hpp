@@ -3,8 +3,8 @@
 // Every logging step and every evaluation the trainer prints one line in the
 // reference's layout:
 //
-//   2023-11-14 22:13:20          1,000  0.25  train-loss: 2.12346   grad-norm: 0.50000   learning-rate: 3.00e-04
-//   2023-11-14 22:13:25          1,000  0.25  eval-loss:  2.20000
+//   2023-11-14 22:13:20        1,000  0.25  train-loss: 2.12346   grad-norm: 0.50000   learning-rate: 3.00e-04
+//   2023-11-14 22:13:25        1,000  0.25  eval-loss:  2.20000
 //
 //   timestamp       "%Y-%m-%d %H:%M:%S", padded to 22 columns
 //   global step     right-aligned in 10 columns, with thousands separators

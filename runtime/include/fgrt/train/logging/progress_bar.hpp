@@ -3,7 +3,7 @@
 // The console side of the reference's ProgressCallback: on a terminal, a bar
 // over max_steps redrawn in place with '\r',
 //
-//    250/1000  25% [#######---------------------] 4.17 steps/s  ETA 0:03:00  loss 2.12346
+//    250/1000  25% [#######-----------------------] 4.17 steps/s  ETA 0:03:00  loss 2.12346
 //
 // (step/max, percentage, bar, mean steps per second since the bar was
 // created, estimated time to max_steps at that rate, last loss), with the log
