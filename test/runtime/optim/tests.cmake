@@ -5,4 +5,7 @@ list(APPEND FGRT_TEST_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/adafactor_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/apollo_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/muon_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/multiopt_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/lr_scheduler_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/lr_reference_test.cpp
 )
