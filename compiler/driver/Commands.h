@@ -68,7 +68,12 @@ int runCheck(GlobalOptions &opts, std::ostream &out);
 int runDocComponents(GlobalOptions &opts, std::ostream &out);
 /// `--emit-model -o DIR`: the config's model as a standalone CMake project
 /// in DIR/model; also serves `--emit=lower` (prints the model plan).
+/// `configs/tiny_llama.yaml` -> `tiny_llama`: the C++ namespace of the
+/// generated code, so that models of several configs can share a program.
+std::string namespaceOf(const std::string &templateName);
 int runEmitModel(GlobalOptions &opts, std::ostream &out);
+/// `fgcc CONFIG -o DIR`: the whole training project of a config whose main is a Trainer.
+int runEmitProject(GlobalOptions &opts, std::ostream &out);
 /// `--emit=PHASE`: stops after one phase and prints its output.
 int runEmit(GlobalOptions &opts, std::ostream &out);
 /// `ls [-r] [DIR...]`: a project's configs with their meta names (spec

@@ -15,10 +15,6 @@
 
 namespace fgcc {
 
-namespace {
-
-/// `configs/tiny_llama.yaml` -> `tiny_llama`: the C++ namespace of the
-/// generated code, so that models of several configs can share a program.
 std::string namespaceOf(const std::string &templateName) {
   std::string stem = pypath::basename(templateName);
   if (size_t dot = stem.rfind('.'); dot != std::string::npos && dot > 0)
@@ -30,8 +26,6 @@ std::string namespaceOf(const std::string &templateName) {
     out = "model_" + out;
   return out;
 }
-
-} // namespace
 
 int runEmitModel(GlobalOptions &opts, std::ostream &out) {
   if (opts.emit != "lower" && opts.outputDir.empty())

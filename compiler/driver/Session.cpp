@@ -40,6 +40,13 @@ std::string stdlibDir() {
   return FGCC_STDLIB_DIR;
 }
 
+std::string runtimeDir() {
+  if (const char *env = std::getenv("FGCC_RUNTIME"))
+    return env;
+  std::string installed = executableDir() + "/../share/fgcc/runtime";
+  return isDir(installed) ? pypath::normpath(installed) : std::string(FGCC_RUNTIME_DIR);
+}
+
 Session::Session(ConfigRequest request, SourceManager &sources) : req_(std::move(request)), sources_(sources) {}
 
 /// A new loader and environment: nothing loaded or compiled for an earlier

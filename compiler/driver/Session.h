@@ -111,4 +111,9 @@ render::Value parseDefineValue(const std::string &text);
 /// The directory holding fgcc's template library.
 std::string stdlibDir();
 
+/// The fgrt sources generated projects vendor: $FGCC_RUNTIME, else
+/// `<prefix>/share/fgcc/runtime` next to an installed fgcc, else the source
+/// tree's `runtime/`.
+std::string runtimeDir();
+
 } // namespace fgcc

@@ -105,8 +105,10 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
     return runIndex(opts, out);
   if (app.got_subcommand("meta"))
     return runMeta(opts, out);
-  if (opts.emitModel || opts.emit == "lower")
+  if (opts.emitModel)
     return runEmitModel(opts, out);
+  if (opts.emit == "lower" || (opts.emit.empty() && !opts.outputDir.empty()))
+    return runEmitProject(opts, out);
   if (!opts.emit.empty())
     return runEmit(opts, out);
   throw FatalError(SourceLoc{}, "nothing to do: give a subcommand (pp, ls, tlist, trefs, index, meta) or --emit=PHASE; "

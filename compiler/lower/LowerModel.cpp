@@ -188,6 +188,17 @@ std::string identifier(const std::string &name) {
 // ---------------------------------------------------------------------------
 // The lowering
 
+/// The value of target `key` of the config's root mapping, or null.
+const Node *targetNode(const resolve::TypedGraph &typed, const std::string &key) {
+  const Node *root = typed.graph->root;
+  if (!root || root->kind != Kind::Dict)
+    return nullptr;
+  for (const auto &[k, v] : root->entries)
+    if (k->kind == Kind::Str && k->str == key)
+      return v;
+  return nullptr;
+}
+
 /// Thrown to abandon one argument after its diagnostic was reported; the
 /// walk goes on with the next, so one run reports every problem.
 struct Unsupported {};
@@ -203,6 +214,14 @@ public:
     const Node *root = findRoot();
     if (!root)
       return plan_;
+    return runFrom(*root, plan_.target);
+  }
+
+  /// Lowers the model whose root is `rootNode`, named `target` in the plan.
+  ModelPlan runFrom(const Node &rootNode, const std::string &target) {
+    plan_.configName = options_.configName;
+    plan_.target = target;
+    const Node *root = &rootNode;
     const resolve::Resolution *r = componentOf(*root);
     if (!r || root->callKind != graph::CallKind::Singleton || r->component->kind != "module_holder") {
       diags_.report(where_.error(root->mark, "the model target '" + plan_.target +
@@ -219,20 +238,43 @@ public:
     return plan_;
   }
 
+  /// Lowers the program whose root is `root`, a singleton whose options
+  /// object is the result: the trainer's options. `externals` are nodes built
+  /// elsewhere (the model), named by a local the program already has.
+  ModelPlan runProgram(const Node &root, const std::string &target,
+                       const std::map<const Node *, std::string> &externals) {
+    plan_.configName = options_.configName;
+    plan_.target = target;
+    plan_.name = identifier(target);
+    for (const auto &[node, name] : externals) {
+      singletons_[node] = name;
+      usedNames_.insert(name);
+    }
+    const resolve::Resolution *r = componentOf(root);
+    if (!r || root.callKind != graph::CallKind::Singleton || !r->signature->options) {
+      diags_.report(where_.error(root.mark, "the target '" + target +
+                                                "' must be a !singleton of a component built from options"));
+      return plan_;
+    }
+    try {
+      singletonLocal(root, root.hasName ? root.explicitName : target);
+      // The program returns the options; the runtime builds the object
+      // once the command line has had its say.
+      Construction &c = plan_.locals.back().construction;
+      c.component = c.options;
+      c.optionsOnly = true;
+      plan_.rootClass = c.component;
+    } catch (const Unsupported &) {
+    }
+    plan_.headers.assign(headers_.begin(), headers_.end());
+    return plan_;
+  }
+
 private:
   /// The model's root: the requested target, else `model`, else a node
   /// named `model`, else `main`.
   const Node *findRoot() {
-    const Node *root = typed_.graph->root;
-    auto target = [&](const std::string &key) -> const Node * {
-      if (!root || root->kind != Kind::Dict)
-        return nullptr;
-      for (const auto &[k, v] : root->entries)
-        if (k->kind == Kind::Str && k->str == key)
-          return v;
-      return nullptr;
-    };
-    std::vector<std::string> tried;
+    auto target = [&](const std::string &key) { return targetNode(typed_, key); };
     if (!options_.target.empty()) {
       plan_.target = options_.target;
       if (const Node *n = target(options_.target))
@@ -350,6 +392,7 @@ private:
                   " arguments its receiver passes");
     local.construction = construct(n, *r, open);
     local.construction.anyModule = bareType(resultType) == "torch::nn::AnyModule";
+    local.construction.makeUnique = !templateArg(bareType(resultType), "std::unique_ptr").empty();
     local.name = freshName(n.hasName ? n.explicitName : nameHint);
     partials_[key] = local.name;
     plan_.locals.push_back(std::move(local));
@@ -368,6 +411,7 @@ private:
     c.header = r.component->header;
     c.origin = origin(n);
     c.optionsOnly = r.component->kind == "options";
+    c.takesParameters = sig.takesParameters;
     if (sig.options && sig.options != r.component)
       c.options = sig.options->name;
     noteHeader(r.component->header);
@@ -544,6 +588,35 @@ std::string printArg(const ArgValue &v) {
 ModelPlan lowerModel(const resolve::TypedGraph &typed, const LowerOptions &options, const yaml::PpLocator &where,
                      DiagnosticEngine &diags) {
   return ModelLowering(typed, options, where, diags).run();
+}
+
+bool isTrainingConfig(const resolve::TypedGraph &typed) {
+  const Node *main = targetNode(typed, "main");
+  if (!main)
+    return false;
+  auto it = typed.calls.find(main);
+  return it != typed.calls.end() && it->second.target == resolve::Target::Component &&
+         it->second.cppName == kTrainerClass;
+}
+
+TrainPlan lowerTrainProgram(const resolve::TypedGraph &typed, const LowerOptions &options,
+                            const yaml::PpLocator &where, DiagnosticEngine &diags) {
+  TrainPlan plan;
+  const Node *main = targetNode(typed, "main");
+  const Node *model = nullptr;
+  for (const graph::KeywordArg &kw : main->kwargs)
+    if (kw.name == "model")
+      model = kw.value;
+  if (!model || !model->isCallable()) {
+    diags.report(where.error(main->mark, "the trainer has no model: give it `model: *model`, a !singleton of a "
+                                         "module"));
+    return plan;
+  }
+  ModelLowering modelLowering(typed, options, where, diags);
+  plan.model = modelLowering.runFrom(*model, "model");
+  ModelLowering programLowering(typed, options, where, diags);
+  plan.program = programLowering.runProgram(*main, "main", {{model, "model"}});
+  return plan;
 }
 
 std::string printModelPlan(const ModelPlan &plan) {

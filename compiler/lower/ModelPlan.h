@@ -68,6 +68,12 @@ struct Construction {
   std::vector<NamedArg> setters;  ///< TORCH_ARG setters, in config order
   /// Wrap the result in `torch::nn::AnyModule` (what factories return).
   bool anyModule = false;
+  /// An optimizer: the first constructor argument is the parameters, passed
+  /// to the optimizer itself; the rest build its options.
+  bool takesParameters = false;
+  /// Built on the heap (`std::make_unique<Component>(...)`), for receivers
+  /// that own what they call (an optimizer factory returns a unique_ptr).
+  bool makeUnique = false;
   std::string origin; ///< `models/llama.yaml:14`, template-relative
 };
 
@@ -121,5 +127,26 @@ ModelPlan lowerModel(const resolve::TypedGraph &typed, const LowerOptions &optio
 
 /// `--emit=lower`: the plan as readable text (one local per paragraph).
 std::string printModelPlan(const ModelPlan &plan);
+
+/// The training program of a config whose `main` target is a
+/// `fgrt.train:Trainer`: the model it trains, lowered as by lowerModel(),
+/// and everything else (training arguments, optimizer and scheduler
+/// partials, data) as a second plan whose last local is the trainer's
+/// options object. The program refers to the model as the local `model`.
+struct TrainPlan {
+  ModelPlan model;
+  ModelPlan program;
+};
+
+/// The C++ class a training config's `main` must be.
+inline constexpr const char *kTrainerClass = "fgrt::train::Trainer";
+
+/// Whether `main` is a Trainer, i.e. the config describes a training run.
+bool isTrainingConfig(const resolve::TypedGraph &typed);
+
+/// Lowers a training config (isTrainingConfig()); problems are reported into
+/// `diags` at their template line.
+TrainPlan lowerTrainProgram(const resolve::TypedGraph &typed, const LowerOptions &options,
+                            const yaml::PpLocator &where, DiagnosticEngine &diags);
 
 } // namespace fgcc::lower

@@ -309,7 +309,9 @@ private:
       std::vector<const CXXConstructorDecl *> ctors = constructorsOf(record);
       for (const CXXConstructorDecl *ctor : ctors)
         entry.constructors.push_back(describeConstructor(ctor));
-      if (entry.kind == "module" || entry.kind == "optimizer")
+      // Plain classes built from an options object (the runtime's Trainer,
+      // LR schedulers) are configured like modules.
+      if (entry.kind == "module" || entry.kind == "optimizer" || entry.kind == "class")
         setOptions(entry, ctors);
     }
     appendArgs(record, entry.args);

@@ -6,4 +6,4 @@
 #pragma once
 
 #define FGRT_VERSION_MAJOR 0
-#define FGRT_VERSION_MINOR 1
+#define FGRT_VERSION_MINOR 2

@@ -2,5 +2,10 @@
 # FGRT_SOURCES by runtime/CMakeLists.txt (one fragment per area keeps the
 # list next to the files it names).
 list(APPEND FGRT_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/dataset.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/checkpoint.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/trainer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/callbacks.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/program.cpp
 )
 include(${CMAKE_CURRENT_LIST_DIR}/logging/sources.cmake)

@@ -1,0 +1,107 @@
+//===- checkpoint.hpp - Checkpoints a run can resume from --------*- C++ -*-===//
+//
+// Layout of `<output_dir>/checkpoints/checkpoint-<step>/` (Hugging Face's for
+// the weights, so `from_pretrained` and fgcc's HF import read them):
+//
+//   model.safetensors.index.json        {"metadata": {"total_size": bytes,
+//                                         "param_sharing": [[fqn, ...], ...]},
+//                                        "weight_map": {fqn: shard file}}
+//   model-0000k-of-0000N.safetensors    the parameters and buffers, sharded
+//   <name>_state.pt                     one LibTorch archive per stateful
+//                                       (optimizer, scheduler, rng)
+//   <name>_state.json                   JSON states (trainer, dataset)
+//
+// The index is written even for one shard, as the reference does. Tensors
+// that share storage (a tied head) are stored once under their first name;
+// `param_sharing` lists the others, and loading fills them from it.
+//
+// Atomicity: a checkpoint is written into `checkpoint-<step>.tmp`, every
+// file fsynced, then the directory is renamed into place and its parent
+// fsynced, so a crash leaves either a whole checkpoint or a `.tmp` that is
+// ignored (and removed by the next save). Pruning keeps the newest
+// `save_total_limit` by step number (the reference sorts by mtime, which a
+// copy of the directory changes) and never removes a protected (best) one.
+//
+// The optimizer and scheduler archives are LibTorch's format, not Python's
+// pickles: a checkpoint resumes in fgrt, its weights load anywhere.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fgrt::train {
+
+/// One piece of training state saved next to the weights as
+/// `<name>_state.pt`.
+struct ArchiveState {
+  std::string name;
+  std::function<void(torch::serialize::OutputArchive &)> save;
+  std::function<void(torch::serialize::InputArchive &)> load;
+};
+
+/// Writes `tensors` as HF sharded safetensors into `dir` (index + shards of
+/// at most `max_shard_bytes` each, a tensor never split). Tensors sharing
+/// storage with an earlier name are written once; `param_sharing` records
+/// them. Returns the total bytes written.
+int64_t save_sharded_safetensors(const std::string &dir, const std::vector<std::pair<std::string, torch::Tensor>> &tensors,
+                                 int64_t max_shard_bytes = int64_t(4) << 30);
+
+/// The parameters and buffers of `module` by full name, in registration
+/// order (what a checkpoint stores).
+std::vector<std::pair<std::string, torch::Tensor>> module_state(const torch::nn::Module &module);
+
+/// Copies the weights of the sharded checkpoint in `dir` into `module`,
+/// converting dtypes. Strict: a name missing on either side, or a shape
+/// mismatch, throws naming the tensor.
+void load_sharded_safetensors(const std::string &dir, torch::nn::Module &module);
+
+/// Saves the CPU random generator's state (what dropout and data order draw
+/// from) / restores it.
+ArchiveState rng_state();
+
+/// The `checkpoints/` directory of one run.
+class CheckpointManager {
+public:
+  /// `save_total_limit` 0 keeps every checkpoint.
+  CheckpointManager(std::string output_dir, int64_t save_total_limit, int64_t max_shard_bytes = int64_t(4) << 30);
+
+  /// Writes checkpoint-<step> atomically: the module's weights, each archive
+  /// state, and each JSON text as `<name>_state.json`; then prunes. Returns
+  /// the checkpoint's directory. Saving a step twice replaces the first.
+  std::string save(int64_t step, const torch::nn::Module &module, const std::vector<ArchiveState> &archives,
+                   const std::map<std::string, std::string> &json_states);
+
+  /// Complete checkpoints, oldest step first.
+  std::vector<std::string> list() const;
+  /// The newest complete checkpoint, if any.
+  std::optional<std::string> latest() const;
+  /// Never prune `dir` (the best checkpoint so far); empty: none.
+  void protect(const std::string &dir) { protected_ = dir; }
+
+  /// The step a checkpoint directory's name records.
+  static int64_t step_of(const std::string &dir);
+  /// Restores one archive state from `dir`; throws if its file is missing.
+  static void load_archive(const std::string &dir, const ArchiveState &state);
+  /// The text of `<name>_state.json` in `dir`; throws if missing.
+  static std::string read_json_state(const std::string &dir, const std::string &name);
+
+  const std::string &directory() const { return root_; }
+
+private:
+  void prune();
+
+  std::string root_;
+  int64_t limit_;
+  int64_t max_shard_bytes_;
+  std::string protected_;
+};
+
+} // namespace fgrt::train

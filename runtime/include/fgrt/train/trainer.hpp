@@ -1,0 +1,196 @@
+//===- trainer.hpp - The single-process training loop ------------*- C++ -*-===//
+//
+// The reference's simple Trainer, step for step:
+//
+//   for each optimizer step:
+//     for each of GA micro-steps: loss = causal_loss(model(batch)) / GA; backward
+//     grad_norm = ||grads||_2 (clipped to max_grad_norm when that is > 0)
+//     optimizer.step(); zero_grad(); lr_scheduler.step()
+//     step loss = sum of the scaled micro-losses (their mean)
+//     log / evaluate / save when their period has passed; callbacks may stop
+//
+// Logged metrics (every logging_steps): `loss` = mean of the step losses
+// since the last log, `grad_norm` = their RMS, `max_grad_norm` = their max,
+// `learning_rate` = the first group's lr after the step. Evaluation:
+// `eval_loss` = mean of per-batch mean losses over at most max_eval_steps
+// batches (not token-weighted, as the reference), in eval mode, no grad.
+//
+// The model is type-erased (AnyModule) and called as a causal LM:
+// forward(input_ids, attention_mask, position_ids) -> logits [B, T, V], the
+// loss the shifted cross-entropy with ignore index -100.
+//
+// Everything a resume needs goes into each checkpoint: weights, optimizer,
+// scheduler, RNG, the data position and the trainer state, so N steps then
+// a resume to 2N gives the losses of 2N steps in one run.
+//
+//===----------------------------------------------------------------------===//
+#pragma once
+
+#include "fgrt/data/collator.hpp"
+#include "fgrt/train/checkpoint.hpp"
+#include "fgrt/train/dataset.hpp"
+#include "fgrt/train/training_arguments.hpp"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fgrt::optim {
+class LRScheduler;
+}
+
+namespace fgrt::train {
+
+/// A resumable, endless stream of batches (epochs roll over).
+class BatchStream {
+public:
+  virtual ~BatchStream() = default;
+  /// The next batch; never runs dry.
+  virtual data::Batch next() = 0;
+  /// Batches in one pass over the data.
+  virtual int64_t batches_per_epoch() const = 0;
+  /// Sequences in one pass over the data.
+  virtual int64_t examples_per_epoch() const = 0;
+  /// The position in the stream as JSON text (goes into checkpoints).
+  virtual std::string state() const = 0;
+  /// Continues from a position state() returned.
+  virtual void restore(const std::string &state) = 0;
+  /// Back to the start of the data (evaluation streams restart each time).
+  virtual void rewind() = 0;
+};
+
+/// What callbacks may ask of the loop (the reference's TrainerControl).
+struct TrainerControl {
+  bool should_training_stop = false;
+  bool should_save = false;
+  bool should_evaluate = false;
+  bool should_log = false;
+  /// Stop now without the final save.
+  bool should_abort_without_save = false;
+};
+
+/// The progress of a run, passed to callbacks and saved in checkpoints.
+struct TrainerState {
+  int64_t global_step = 0;
+  int64_t max_steps = 0;
+  double epoch = 0.0;         ///< global_step / steps per epoch
+  int64_t train_samples = 0;  ///< sequences consumed so far
+  int64_t train_tokens = 0;   ///< label tokens (not ignored) consumed so far
+  std::optional<double> best_metric;
+  std::string best_checkpoint;
+  int64_t evals_without_improvement = 0;
+  int64_t total_parameters = 0;
+  /// Training FLOPs per token of the model (6 N + 12 L d T), 0 if unknown.
+  double flops_per_token = 0.0;
+};
+
+/// Metric name -> value, in the order they were added.
+using Metrics = std::vector<std::pair<std::string, double>>;
+
+/// The callback protocol (HF's events). Default handlers do nothing.
+class TrainerCallback {
+public:
+  virtual ~TrainerCallback() = default;
+  virtual void on_train_begin(const TrainerState &, TrainerControl &) {}
+  virtual void on_step_end(const TrainerState &, TrainerControl &) {}
+  virtual void on_log(const TrainerState &, TrainerControl &, const Metrics &) {}
+  virtual void on_evaluate(const TrainerState &, TrainerControl &, const Metrics &) {}
+  virtual void on_save(const TrainerState &, TrainerControl &, const std::string & /*checkpoint*/) {}
+  virtual void on_train_end(const TrainerState &, TrainerControl &, const Metrics & /*final metrics*/) {}
+};
+
+/// Builds the optimizer over the model's parameters.
+using OptimizerFactory = std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<torch::Tensor>)>;
+/// Builds the LR scheduler of an optimizer.
+using LRSchedulerFactory = std::function<std::unique_ptr<optim::LRScheduler>(torch::optim::Optimizer &)>;
+
+/// Everything a Trainer is built from; configs set these by name.
+struct TrainerOptions {
+  /// The run's settings.
+  TORCH_ARG(TrainingArguments, args);
+  /// The model, a causal LM: forward(input_ids, attention_mask, position_ids) -> logits.
+  TORCH_ARG(torch::nn::AnyModule, model);
+  /// Builds the optimizer; unset: AdamW with lr 1e-3 and weight decay 0.01.
+  /// (Spelled out rather than OptimizerFactory: configs see this type.)
+  TORCH_ARG(std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<torch::Tensor>)>,
+            optimizer_factory) = nullptr;
+  /// Builds the LR scheduler; unset: a constant learning rate.
+  TORCH_ARG(std::function<std::unique_ptr<optim::LRScheduler>(torch::optim::Optimizer &)>,
+            lr_scheduler_factory) = nullptr;
+  /// The corpus, tokenizer and batching of the training and eval data.
+  TORCH_ARG(DatasetOptions, data);
+  /// Training batches made by the program itself; unset: built from `data`.
+  TORCH_ARG(std::shared_ptr<BatchStream>, train_stream) = nullptr;
+  /// Eval batches made by the program itself (with train_stream).
+  TORCH_ARG(std::shared_ptr<BatchStream>, eval_stream) = nullptr;
+  /// Extra callbacks, after the built-in loggers.
+  TORCH_ARG(std::vector<std::shared_ptr<TrainerCallback>>, callbacks) = {};
+};
+
+/// The single-process trainer.
+class Trainer {
+public:
+  /// Prepares the data (unless the options carry streams), moves the model
+  /// to its device and dtype, builds the optimizer and scheduler, and
+  /// resumes when asked to.
+  explicit Trainer(TrainerOptions options);
+  ~Trainer();
+
+  /// Runs to max_steps (or until a callback or signal stops it) and returns
+  /// the final metrics (train_runtime, train_samples, step, ...).
+  Metrics train();
+  /// One evaluation pass: {"eval_loss", ...}.
+  Metrics evaluate();
+  /// Saves a checkpoint of the current step now; returns its directory.
+  std::string save_checkpoint();
+
+  /// Asks the loop to stop after the current step (and save): what SIGINT
+  /// and SIGTERM do. Safe from a signal handler.
+  void request_stop() { stop_requested_ = true; }
+
+  const TrainerState &state() const { return state_; }
+  TrainerOptions &options() { return options_; }
+  torch::optim::Optimizer &optimizer() { return *optimizer_; }
+  /// The model's forward + shifted cross-entropy on one batch.
+  torch::Tensor compute_loss(const data::Batch &batch);
+  /// The model as a module (for parameters, train/eval mode, saving).
+  torch::nn::Module &module() { return *options_.model().ptr(); }
+
+private:
+  struct StepResult {
+    double loss;
+    double grad_norm;
+  };
+  void setup();
+  void resume(const std::string &checkpoint);
+  StepResult train_step();
+  double clip_and_measure_gradients();
+  void log_metrics();
+  void maybe_evaluate_and_save(TrainerControl &control, bool last_step);
+  std::string trainer_state_json() const;
+  void restore_trainer_state(const std::string &json);
+  double current_lr() const;
+  template <typename Event> void dispatch(TrainerControl &control, Event &&event);
+
+  TrainerOptions options_;
+  std::shared_ptr<BatchStream> train_data_, eval_data_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::unique_ptr<optim::LRScheduler> scheduler_;
+  std::unique_ptr<CheckpointManager> checkpoints_;
+  std::vector<std::shared_ptr<TrainerCallback>> callbacks_;
+  torch::Device device_{torch::kCPU};
+  TrainerState state_;
+  int64_t steps_per_epoch_ = 1;
+  /// Step results since the last log.
+  std::vector<StepResult> pending_;
+  int64_t last_log_step_ = 0, last_eval_step_ = 0, last_save_step_ = 0;
+  std::atomic<bool> stop_requested_{false};
+};
+
+} // namespace fgrt::train

@@ -1,0 +1,299 @@
+//===- checkpoint.cpp - Sharded weights, training state, atomic dirs ------===//
+//
+// See checkpoint.hpp for the layout. The order of operations is what makes a
+// checkpoint safe to resume from: everything goes into a `.tmp` directory,
+// every file is fsynced, then one rename publishes the whole checkpoint.
+//
+//===----------------------------------------------------------------------===//
+#include "fgrt/train/checkpoint.hpp"
+
+#include "safetensors.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace fgrt::train {
+
+namespace {
+
+const char *const kIndexName = "model.safetensors.index.json";
+const char *const kTmpSuffix = ".tmp";
+
+/// Flushes a file or directory to disk; a checkpoint is not published before
+/// its contents are durable.
+void fsync_path(const std::string &path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0)
+    throw std::runtime_error(path + ": cannot open to sync");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0)
+    throw std::runtime_error(path + ": fsync failed");
+}
+
+void write_text_file(const std::string &path, const std::string &text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out)
+    throw std::runtime_error(path + ": cannot write");
+  fsync_path(path);
+}
+
+std::string read_text_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw std::runtime_error(path + ": cannot read (missing from the checkpoint?)");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// `model-00002-of-00005.safetensors`, HF's shard naming.
+std::string shard_name(size_t index, size_t count) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "model-%05zu-of-%05zu.safetensors", index + 1, count);
+  return buf;
+}
+
+int64_t byte_size(const torch::Tensor &t) { return t.numel() * static_cast<int64_t>(t.element_size()); }
+
+/// The name a checkpoint directory starts with.
+const std::string kPrefix = "checkpoint-";
+
+} // namespace
+
+std::vector<std::pair<std::string, torch::Tensor>> module_state(const torch::nn::Module &module) {
+  std::vector<std::pair<std::string, torch::Tensor>> state;
+  for (const auto &p : module.named_parameters())
+    state.emplace_back(p.key(), p.value());
+  for (const auto &b : module.named_buffers())
+    state.emplace_back(b.key(), b.value());
+  return state;
+}
+
+int64_t save_sharded_safetensors(const std::string &dir, const std::vector<std::pair<std::string, torch::Tensor>> &tensors,
+                                 int64_t max_shard_bytes) {
+  // Tensors that alias an earlier one (tied weights) are stored once; the
+  // first name of each storage is the one in the weight map.
+  std::map<const void *, size_t> first_of_storage;
+  std::vector<std::vector<std::string>> sharing;
+  std::vector<std::pair<std::string, torch::Tensor>> unique;
+  std::map<size_t, size_t> sharing_group; // unique index -> sharing entry
+  for (const auto &[name, tensor] : tensors) {
+    const void *key = tensor.data_ptr();
+    auto [it, fresh] = first_of_storage.emplace(key, unique.size());
+    if (fresh) {
+      unique.emplace_back(name, tensor.detach().to(torch::kCPU).contiguous());
+      continue;
+    }
+    auto [group, added] = sharing_group.emplace(it->second, sharing.size());
+    if (added)
+      sharing.push_back({unique[it->second].first});
+    sharing[group->second].push_back(name);
+  }
+  // Greedy shards in state order: a new shard starts when the next tensor
+  // would overflow the current one.
+  std::vector<std::vector<size_t>> shards(1);
+  int64_t shard_bytes = 0, total = 0;
+  for (size_t i = 0; i < unique.size(); ++i) {
+    int64_t bytes = byte_size(unique[i].second);
+    if (!shards.back().empty() && shard_bytes + bytes > max_shard_bytes) {
+      shards.emplace_back();
+      shard_bytes = 0;
+    }
+    shards.back().push_back(i);
+    shard_bytes += bytes;
+    total += bytes;
+  }
+  nlohmann::ordered_json index;
+  index["metadata"]["total_size"] = total;
+  if (!sharing.empty())
+    index["metadata"]["param_sharing"] = sharing;
+  nlohmann::ordered_json weight_map = nlohmann::ordered_json::object();
+  for (size_t s = 0; s < shards.size(); ++s) {
+    std::map<std::string, torch::Tensor> contents;
+    std::string file = shard_name(s, shards.size());
+    for (size_t i : shards[s]) {
+      contents.emplace(unique[i].first, unique[i].second);
+      weight_map[unique[i].first] = file;
+    }
+    fgcc::safetensors::save((fs::path(dir) / file).string(), contents, {{"format", "pt"}});
+  }
+  index["weight_map"] = weight_map;
+  write_text_file((fs::path(dir) / kIndexName).string(), index.dump(2) + "\n");
+  return total;
+}
+
+void load_sharded_safetensors(const std::string &dir, torch::nn::Module &module) {
+  std::string index_path = (fs::path(dir) / kIndexName).string();
+  nlohmann::json index;
+  try {
+    index = nlohmann::json::parse(read_text_file(index_path));
+  } catch (const nlohmann::json::exception &e) {
+    throw std::runtime_error(index_path + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!index.contains("weight_map") || !index["weight_map"].is_object())
+    throw std::runtime_error(index_path + ": no \"weight_map\" object");
+  // Aliases of a stored tensor read their values from it.
+  std::map<std::string, std::string> alias_of;
+  if (auto m = index.find("metadata"); m != index.end() && m->contains("param_sharing"))
+    for (const auto &group : (*m)["param_sharing"])
+      for (size_t i = 1; i < group.size(); ++i)
+        alias_of[group[i].get<std::string>()] = group[0].get<std::string>();
+
+  std::map<std::string, std::string> file_of;
+  for (const auto &[name, file] : index["weight_map"].items())
+    file_of[name] = file.get<std::string>();
+  auto state = module_state(module);
+  std::set<std::string> wanted;
+  for (const auto &entry : state) {
+    const std::string &stored = alias_of.count(entry.first) ? alias_of[entry.first] : entry.first;
+    if (!file_of.count(stored))
+      throw std::runtime_error(dir + ": the checkpoint has no tensor '" + entry.first + "'");
+    wanted.insert(stored);
+  }
+  for (const auto &entry : file_of)
+    if (!wanted.count(entry.first))
+      throw std::runtime_error(dir + ": the checkpoint's tensor '" + entry.first + "' is not in the model");
+
+  // Shard by shard, so at most one shard is in memory besides the model.
+  std::map<std::string, std::vector<std::pair<std::string, torch::Tensor>>> by_file;
+  for (const auto &[name, tensor] : state) {
+    const std::string &stored = alias_of.count(name) ? alias_of[name] : name;
+    by_file[file_of[stored]].emplace_back(stored, tensor);
+  }
+  torch::NoGradGuard no_grad;
+  for (const auto &[file, targets] : by_file) {
+    fgcc::safetensors::File shard = fgcc::safetensors::load((fs::path(dir) / file).string());
+    for (const auto &[stored, target] : targets) {
+      auto it = shard.tensors.find(stored);
+      if (it == shard.tensors.end())
+        throw std::runtime_error(dir + "/" + file + ": tensor '" + stored + "' is missing from its shard");
+      if (it->second.sizes() != target.sizes())
+        throw std::runtime_error(dir + ": tensor '" + stored + "' has shape " + c10::str(it->second.sizes()) +
+                                 " in the checkpoint and " + c10::str(target.sizes()) + " in the model");
+      target.copy_(it->second);
+    }
+  }
+}
+
+ArchiveState rng_state() {
+  return ArchiveState{
+      "rng",
+      [](torch::serialize::OutputArchive &out) {
+        out.write("cpu", at::detail::getDefaultCPUGenerator().get_state());
+      },
+      [](torch::serialize::InputArchive &in) {
+        torch::Tensor state;
+        in.read("cpu", state);
+        // A Generator is a handle: the copy shares the default generator.
+        at::Generator generator = at::detail::getDefaultCPUGenerator();
+        generator.set_state(state);
+      }};
+}
+
+CheckpointManager::CheckpointManager(std::string output_dir, int64_t save_total_limit, int64_t max_shard_bytes)
+    : root_((fs::path(output_dir) / "checkpoints").string()), limit_(save_total_limit),
+      max_shard_bytes_(max_shard_bytes) {}
+
+int64_t CheckpointManager::step_of(const std::string &dir) {
+  std::string name = fs::path(dir).filename().string();
+  if (name.rfind(kPrefix, 0) != 0)
+    return -1;
+  std::string digits = name.substr(kPrefix.size());
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit))
+    return -1;
+  return std::stoll(digits);
+}
+
+std::string CheckpointManager::save(int64_t step, const torch::nn::Module &module,
+                                    const std::vector<ArchiveState> &archives,
+                                    const std::map<std::string, std::string> &json_states) {
+  fs::create_directories(root_);
+  std::string final_dir = (fs::path(root_) / (kPrefix + std::to_string(step))).string();
+  std::string tmp_dir = final_dir + kTmpSuffix;
+  fs::remove_all(tmp_dir); // a crashed earlier attempt
+  fs::create_directories(tmp_dir);
+
+  save_sharded_safetensors(tmp_dir, module_state(module), max_shard_bytes_);
+  for (const ArchiveState &state : archives) {
+    torch::serialize::OutputArchive archive;
+    state.save(archive);
+    std::string path = (fs::path(tmp_dir) / (state.name + "_state.pt")).string();
+    archive.save_to(path);
+    fsync_path(path);
+  }
+  for (const auto &[name, text] : json_states)
+    write_text_file((fs::path(tmp_dir) / (name + "_state.json")).string(), text);
+  fsync_path(tmp_dir);
+
+  // Publishing: replace an older checkpoint of the same step, then rename.
+  fs::remove_all(final_dir);
+  fs::rename(tmp_dir, final_dir);
+  fsync_path(root_);
+  prune();
+  return final_dir;
+}
+
+std::vector<std::string> CheckpointManager::list() const {
+  std::vector<std::pair<int64_t, std::string>> found;
+  if (!fs::is_directory(root_))
+    return {};
+  for (const auto &entry : fs::directory_iterator(root_)) {
+    int64_t step = step_of(entry.path().string());
+    if (step >= 0 && entry.is_directory() && fs::exists(entry.path() / kIndexName))
+      found.emplace_back(step, entry.path().string());
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> dirs;
+  for (auto &f : found)
+    dirs.push_back(std::move(f.second));
+  return dirs;
+}
+
+std::optional<std::string> CheckpointManager::latest() const {
+  auto dirs = list();
+  if (dirs.empty())
+    return std::nullopt;
+  return dirs.back();
+}
+
+void CheckpointManager::prune() {
+  if (limit_ <= 0)
+    return;
+  auto dirs = list();
+  int64_t excess = static_cast<int64_t>(dirs.size()) - limit_;
+  for (const std::string &dir : dirs) {
+    if (excess <= 0)
+      break;
+    if (dir == protected_)
+      continue;
+    fs::remove_all(dir);
+    --excess;
+  }
+}
+
+void CheckpointManager::load_archive(const std::string &dir, const ArchiveState &state) {
+  std::string path = (fs::path(dir) / (state.name + "_state.pt")).string();
+  if (!fs::exists(path))
+    throw std::runtime_error(path + ": missing from the checkpoint");
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  state.load(archive);
+}
+
+std::string CheckpointManager::read_json_state(const std::string &dir, const std::string &name) {
+  return read_text_file((fs::path(dir) / (name + "_state.json")).string());
+}
+
+} // namespace fgrt::train

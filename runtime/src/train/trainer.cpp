@@ -1,0 +1,415 @@
+//===- trainer.cpp - The single-process training loop ---------------------===//
+//
+// Sections in the order a run goes through them: setup (device, dtype,
+// optimizer, scheduler, resume), one optimizer step, the periodic events,
+// evaluation, checkpoints, and the loop that ties them together.
+//
+//===----------------------------------------------------------------------===//
+#include "fgrt/train/trainer.hpp"
+
+#include "fgrt/optim/lr_scheduler.hpp"
+#include "fgrt/train/logging/throughput.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <stdexcept>
+
+namespace fgrt::train {
+
+namespace {
+
+/// The reference's PeriodicFunction: fires once at least `period` steps
+/// have passed since it last fired; period <= 0 never fires.
+bool period_elapsed(int64_t step, int64_t last, int64_t period) { return period > 0 && step - last >= period; }
+
+torch::Dtype parse_dtype(const std::string &name) {
+  if (name == "float32" || name == "float")
+    return torch::kFloat32;
+  if (name == "bfloat16")
+    return torch::kBFloat16;
+  throw std::invalid_argument("default_dtype: '" + name + "' is not float32 or bfloat16");
+}
+
+void check_strategy(const std::string &field, const std::string &value) {
+  if (value != "steps" && value != "no")
+    throw std::invalid_argument(field + ": '" + value + "' is not \"steps\" or \"no\"");
+}
+
+/// 6 N + 12 L d T (see logging/throughput.hpp) for a causal LM whose
+/// parameters follow the model library's names (`...embedding.weight`,
+/// `layers.<i>.`); 0 when the model does not.
+double estimate_flops_per_token(const torch::nn::Module &model, int64_t sequence_length) {
+  TransformerFlopsShape shape;
+  shape.sequence_length = sequence_length;
+  std::set<std::string> layers;
+  const std::string marker = "layers.";
+  for (const auto &p : model.named_parameters()) {
+    const std::string &name = p.key();
+    if (name.find("embedding") != std::string::npos) {
+      shape.hidden_size = p.value().size(-1);
+      continue;
+    }
+    shape.non_embedding_parameters += p.value().numel();
+    if (size_t at = name.find(marker); at != std::string::npos)
+      layers.insert(name.substr(0, name.find('.', at + marker.size())));
+  }
+  shape.num_layers = static_cast<int64_t>(layers.size());
+  if (shape.hidden_size == 0)
+    return 0.0;
+  return transformer_training_flops_per_token(shape);
+}
+
+/// A scheduler that leaves the learning rate alone, for runs without one.
+class ConstantScheduler final : public optim::LRScheduler {
+public:
+  explicit ConstantScheduler(torch::optim::Optimizer &optimizer) : optim::LRScheduler(optimizer) { initial_step(); }
+  double lr_at(double base_lr, int64_t) const override { return base_lr; }
+  std::string kind() const override { return "constant"; }
+};
+
+} // namespace
+
+Trainer::Trainer(TrainerOptions options)
+    : options_(std::move(options)), train_data_(options_.train_stream()), eval_data_(options_.eval_stream()),
+      callbacks_(options_.callbacks()) {
+  if (options_.model().is_empty())
+    throw std::invalid_argument("Trainer: no model");
+  if (!train_data_) {
+    PreparedData data = prepare_data(options_.data(), options_.args());
+    train_data_ = std::move(data.train);
+    eval_data_ = std::move(data.eval);
+  }
+  setup();
+}
+
+Trainer::~Trainer() = default;
+
+// ---------------------------------------------------------------------------
+// Setup
+
+void Trainer::setup() {
+  const TrainingArguments &args = options_.args();
+  check_strategy("logging_strategy", args.logging_strategy());
+  check_strategy("eval_strategy", args.eval_strategy());
+  check_strategy("save_strategy", args.save_strategy());
+  if (args.per_device_train_batch_size() < 1)
+    throw std::invalid_argument("per_device_train_batch_size must be at least 1");
+  if (args.gradient_accumulation_steps() < 1)
+    throw std::invalid_argument("gradient_accumulation_steps must be at least 1");
+  if (args.threads() > 0)
+    torch::set_num_threads(static_cast<int>(args.threads()));
+  device_ = torch::Device(args.device());
+
+  torch::nn::Module &model = module();
+  model.to(device_, parse_dtype(args.default_dtype()));
+  steps_per_epoch_ = std::max<int64_t>(1, train_data_->batches_per_epoch() / args.gradient_accumulation_steps());
+  state_.max_steps = args.max_steps() > 0
+                         ? args.max_steps()
+                         : static_cast<int64_t>(std::ceil(args.num_train_epochs() * steps_per_epoch_));
+  for (const auto &p : model.parameters())
+    state_.total_parameters += p.numel();
+  state_.flops_per_token = estimate_flops_per_token(model, options_.data().max_length());
+
+  std::vector<torch::Tensor> params = model.parameters();
+  optimizer_ = options_.optimizer_factory()
+                   ? options_.optimizer_factory()(params)
+                   : std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(1e-3).weight_decay(0.01));
+  scheduler_ = options_.lr_scheduler_factory() ? options_.lr_scheduler_factory()(*optimizer_)
+                                               : std::make_unique<ConstantScheduler>(*optimizer_);
+  checkpoints_ = std::make_unique<CheckpointManager>(args.output_dir(), args.save_total_limit());
+
+  const std::string &from = args.resume_from_checkpoint();
+  if (from == "latest") {
+    if (auto latest = checkpoints_->latest())
+      resume(*latest);
+  } else if (!from.empty()) {
+    resume(from);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Checkpoints
+
+namespace {
+
+/// The optimizer's and scheduler's archives, bound to this trainer's objects.
+std::vector<ArchiveState> archive_states(torch::optim::Optimizer &optimizer, optim::LRScheduler &scheduler) {
+  return {
+      ArchiveState{"optimizer", [&](torch::serialize::OutputArchive &a) { optimizer.save(a); },
+                   [&](torch::serialize::InputArchive &a) { optimizer.load(a); }},
+      ArchiveState{"scheduler", [&](torch::serialize::OutputArchive &a) { scheduler.save(a); },
+                   [&](torch::serialize::InputArchive &a) { scheduler.load(a); }},
+      rng_state(),
+  };
+}
+
+} // namespace
+
+std::string Trainer::trainer_state_json() const {
+  nlohmann::ordered_json j;
+  j["global_step"] = state_.global_step;
+  j["epoch"] = state_.epoch;
+  j["train_samples"] = state_.train_samples;
+  j["train_tokens"] = state_.train_tokens;
+  j["best_metric"] = state_.best_metric ? nlohmann::ordered_json(*state_.best_metric) : nlohmann::ordered_json();
+  j["best_checkpoint"] = state_.best_checkpoint;
+  j["evals_without_improvement"] = state_.evals_without_improvement;
+  j["last_log_step"] = last_log_step_;
+  j["last_eval_step"] = last_eval_step_;
+  return j.dump(2) + "\n";
+}
+
+void Trainer::restore_trainer_state(const std::string &text) {
+  nlohmann::json j = nlohmann::json::parse(text);
+  state_.global_step = j.at("global_step").get<int64_t>();
+  state_.epoch = j.at("epoch").get<double>();
+  state_.train_samples = j.at("train_samples").get<int64_t>();
+  state_.train_tokens = j.at("train_tokens").get<int64_t>();
+  if (!j.at("best_metric").is_null())
+    state_.best_metric = j.at("best_metric").get<double>();
+  state_.best_checkpoint = j.at("best_checkpoint").get<std::string>();
+  state_.evals_without_improvement = j.at("evals_without_improvement").get<int64_t>();
+  last_log_step_ = j.at("last_log_step").get<int64_t>();
+  last_eval_step_ = j.at("last_eval_step").get<int64_t>();
+  last_save_step_ = state_.global_step;
+}
+
+void Trainer::resume(const std::string &checkpoint) {
+  load_sharded_safetensors(checkpoint, module());
+  for (const ArchiveState &s : archive_states(*optimizer_, *scheduler_))
+    CheckpointManager::load_archive(checkpoint, s);
+  try {
+    restore_trainer_state(CheckpointManager::read_json_state(checkpoint, "trainer"));
+    train_data_->restore(CheckpointManager::read_json_state(checkpoint, "dataset"));
+  } catch (const nlohmann::json::exception &e) {
+    throw std::runtime_error(checkpoint + ": damaged trainer or dataset state (" + e.what() + ")");
+  }
+  checkpoints_->protect(state_.best_checkpoint);
+}
+
+std::string Trainer::save_checkpoint() {
+  std::string dir =
+      checkpoints_->save(state_.global_step, module(), archive_states(*optimizer_, *scheduler_),
+                         {{"trainer", trainer_state_json()}, {"dataset", train_data_->state()}});
+  last_save_step_ = state_.global_step;
+  TrainerControl control;
+  dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_save(state_, ctl, dir); });
+  return dir;
+}
+
+// ---------------------------------------------------------------------------
+// One optimizer step
+
+torch::Tensor Trainer::compute_loss(const data::Batch &batch) {
+  torch::Tensor input_ids = batch.input_ids.to(device_);
+  torch::Tensor labels = batch.labels.to(device_);
+  torch::Tensor positions = batch.position_ids.defined() ? batch.position_ids.to(device_) : torch::Tensor();
+  torch::Tensor logits = options_.model().forward<torch::Tensor>(input_ids, torch::Tensor(), positions);
+  // logits[:, t] predicts labels[:, t + 1]; the loss is computed in fp32.
+  torch::Tensor shifted = logits.slice(1, 0, -1).to(torch::kFloat32);
+  torch::Tensor targets = labels.slice(1, 1);
+  return torch::nn::functional::cross_entropy(
+      shifted.reshape({-1, shifted.size(-1)}), targets.reshape({-1}),
+      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
+}
+
+double Trainer::clip_and_measure_gradients() {
+  double max_norm = options_.args().max_grad_norm();
+  std::vector<torch::Tensor> params = module().parameters();
+  if (max_norm > 0)
+    return torch::nn::utils::clip_grad_norm_(params, max_norm);
+  // No clipping: the norm is still logged.
+  double sum = 0;
+  for (const auto &p : params)
+    if (p.grad().defined())
+      sum += p.grad().to(torch::kFloat64).pow(2).sum().item<double>();
+  return std::sqrt(sum);
+}
+
+Trainer::StepResult Trainer::train_step() {
+  const int64_t accumulation = options_.args().gradient_accumulation_steps();
+  double step_loss = 0;
+  for (int64_t micro = 0; micro < accumulation; ++micro) {
+    data::Batch batch = train_data_->next();
+    torch::Tensor loss = compute_loss(batch) / static_cast<double>(accumulation);
+    loss.backward();
+    step_loss += loss.item<double>();
+    state_.train_samples += batch.input_ids.size(0);
+    state_.train_tokens += batch.labels.slice(1, 1).ne(-100).sum().item<int64_t>();
+  }
+  double grad_norm = clip_and_measure_gradients();
+  optimizer_->step();
+  optimizer_->zero_grad();
+  scheduler_->step();
+  return {step_loss, grad_norm};
+}
+
+double Trainer::current_lr() const {
+  const auto &groups = optimizer_->param_groups();
+  return groups.empty() ? 0.0 : groups.front().options().get_lr();
+}
+
+// ---------------------------------------------------------------------------
+// Periodic events
+
+template <typename Event> void Trainer::dispatch(TrainerControl &control, Event &&event) {
+  for (const auto &callback : callbacks_)
+    event(*callback, control);
+}
+
+void Trainer::log_metrics() {
+  if (pending_.empty())
+    return;
+  double loss = 0, square_norms = 0, max_norm = 0;
+  for (const StepResult &r : pending_) {
+    loss += r.loss;
+    square_norms += r.grad_norm * r.grad_norm;
+    max_norm = std::max(max_norm, r.grad_norm);
+  }
+  double n = static_cast<double>(pending_.size());
+  Metrics metrics = {{"loss", loss / n},
+                     {"grad_norm", std::sqrt(square_norms / n)},
+                     {"max_grad_norm", max_norm},
+                     {"learning_rate", current_lr()}};
+  pending_.clear();
+  last_log_step_ = state_.global_step;
+  TrainerControl control;
+  dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_log(state_, ctl, metrics); });
+}
+
+Metrics Trainer::evaluate() {
+  if (!eval_data_)
+    return {};
+  torch::nn::Module &model = module();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  eval_data_->rewind();
+  int64_t batches = eval_data_->batches_per_epoch();
+  if (options_.args().max_eval_steps() > 0)
+    batches = std::min(batches, options_.args().max_eval_steps());
+  double sum = 0;
+  for (int64_t i = 0; i < batches; ++i)
+    sum += compute_loss(eval_data_->next()).item<double>();
+  model.train();
+  double eval_loss = batches > 0 ? sum / static_cast<double>(batches) : std::nan("");
+  Metrics metrics = {{"eval_loss", eval_loss}, {"eval_perplexity", std::exp(eval_loss)}};
+  last_eval_step_ = state_.global_step;
+  TrainerControl control;
+  dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_evaluate(state_, ctl, metrics); });
+  return metrics;
+}
+
+namespace {
+
+/// The metric named by metric_for_best_model ("loss" means eval_loss).
+std::optional<double> metric_value(const Metrics &metrics, std::string name) {
+  if (name.rfind("eval_", 0) != 0)
+    name = "eval_" + name;
+  for (const auto &[key, value] : metrics)
+    if (key == name)
+      return value;
+  return std::nullopt;
+}
+
+} // namespace
+
+void Trainer::maybe_evaluate_and_save(TrainerControl &control, bool last_step) {
+  const TrainingArguments &args = options_.args();
+  int64_t step = state_.global_step;
+  bool evaluate_now = control.should_evaluate ||
+                      (args.eval_strategy() == "steps" && eval_data_ &&
+                       (period_elapsed(step, last_eval_step_, args.eval_steps()) || last_step));
+  bool improved = false;
+  if (evaluate_now) {
+    Metrics metrics = evaluate();
+    if (auto value = metric_value(metrics, args.metric_for_best_model())) {
+      bool better = !state_.best_metric ||
+                    (args.greater_is_better() ? *value > *state_.best_metric : *value < *state_.best_metric);
+      if (better) {
+        state_.best_metric = *value;
+        state_.evals_without_improvement = 0;
+        improved = true;
+      } else if (args.early_stopping_patience() > 0 &&
+                 ++state_.evals_without_improvement >= args.early_stopping_patience()) {
+        control.should_training_stop = true;
+      }
+    }
+  }
+  bool save_now = control.should_save ||
+                  (args.save_strategy() == "steps" &&
+                   (period_elapsed(step, last_save_step_, args.save_steps()) || (last_step && step > last_save_step_)));
+  if (save_now) {
+    // The best checkpoint is the one saved at the step that improved; it
+    // must be recorded before the save so the saved state names it.
+    std::string dir = (std::filesystem::path(checkpoints_->directory()) / ("checkpoint-" + std::to_string(step))).string();
+    if (improved) {
+      state_.best_checkpoint = dir;
+      checkpoints_->protect(dir);
+    }
+    save_checkpoint();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The loop
+
+Metrics Trainer::train() {
+  torch::nn::Module &model = module();
+  model.train();
+  TrainerControl control;
+  dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_train_begin(state_, ctl); });
+
+  using Clock = std::chrono::steady_clock;
+  const TrainingArguments &args = options_.args();
+  Clock::time_point timed_from = Clock::now();
+  int64_t timed_step = state_.global_step, timed_samples = state_.train_samples;
+  while (state_.global_step < state_.max_steps && !control.should_training_stop &&
+         !control.should_abort_without_save) {
+    pending_.push_back(train_step());
+    ++state_.global_step;
+    state_.epoch = static_cast<double>(state_.global_step) / static_cast<double>(steps_per_epoch_);
+    if (state_.global_step == args.speed_metrics_start_step()) {
+      // Setup and the first steps' allocations are not part of the speed.
+      timed_from = Clock::now();
+      timed_step = state_.global_step;
+      timed_samples = state_.train_samples;
+    }
+    control = TrainerControl{};
+    dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_step_end(state_, ctl); });
+    if (stop_requested_)
+      control.should_training_stop = true;
+    bool last_step = state_.global_step >= state_.max_steps || control.should_training_stop;
+    bool log_now = control.should_log ||
+                   (args.logging_strategy() == "steps" &&
+                    (period_elapsed(state_.global_step, last_log_step_, args.logging_steps()) ||
+                     (args.logging_first_step() && state_.global_step == 1) || last_step));
+    if (log_now)
+      log_metrics();
+    if (!control.should_abort_without_save)
+      maybe_evaluate_and_save(control, last_step);
+  }
+
+  double runtime = std::chrono::duration<double>(Clock::now() - timed_from).count();
+  double steps = static_cast<double>(state_.global_step - timed_step);
+  double samples = static_cast<double>(state_.train_samples - timed_samples);
+  Metrics final_metrics = {
+      {"train_runtime", runtime},
+      {"train_samples", static_cast<double>(state_.train_samples)},
+      {"step", static_cast<double>(state_.global_step)},
+      {"train_samples_per_second", runtime > 0 ? samples / runtime : 0.0},
+      {"train_steps_per_second", runtime > 0 ? steps / runtime : 0.0},
+      {"epoch", state_.epoch},
+      {"effective_batch_size", static_cast<double>(args.per_device_train_batch_size() *
+                                                   args.gradient_accumulation_steps())},
+  };
+  if (args.load_best_model_at_end() && !state_.best_checkpoint.empty())
+    load_sharded_safetensors(state_.best_checkpoint, model);
+  dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_train_end(state_, ctl, final_metrics); });
+  return final_metrics;
+}
+
+} // namespace fgrt::train
