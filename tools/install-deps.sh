@@ -20,6 +20,8 @@ packages=(
   libtorch-dev libgloo-dev libopenblas0-pthread
   # tokenizer pre-tokenizer regex (Unicode classes)
   libpcre2-dev
+  # tokenizer NFC normalizer (Unicode normalization tables)
+  libutf8proc-dev
 )
 
 sudo_cmd=()
