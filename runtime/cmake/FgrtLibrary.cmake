@@ -28,7 +28,7 @@ function(fgrt_add_library modelsrc_dir)
 
   add_library(fgrt STATIC ${FGRT_SOURCES})
   target_include_directories(fgrt PUBLIC ${FGRT_ROOT}/include ${modelsrc_dir})
-  target_link_libraries(fgrt PUBLIC ${TORCH_LIBRARIES} PRIVATE PkgConfig::FGRT_PCRE2 nlohmann_json::nlohmann_json)
+  target_link_libraries(fgrt PUBLIC ${TORCH_LIBRARIES} PRIVATE PkgConfig::FGRT_PCRE2 utf8proc nlohmann_json::nlohmann_json)
   target_compile_features(fgrt PUBLIC cxx_std_17)
   fgrt_use_torch_pch(fgrt)
 endfunction()
