@@ -22,8 +22,7 @@ uint64_t state_field(const nlohmann::json &json, const char *name) {
     throw std::runtime_error(std::string("loader state: missing field \"") + name + "\"");
   // Integers read from text are unsigned when non-negative; ones built in
   // code are signed, so both kinds are accepted.
-  const bool non_negative =
-      value->is_number_unsigned() || (value->is_number_integer() && value->get<int64_t>() >= 0);
+  const bool non_negative = value->is_number_unsigned() || (value->is_number_integer() && value->get<int64_t>() >= 0);
   if (!non_negative)
     throw std::runtime_error(std::string("loader state: field \"") + name + "\" must be a non-negative integer, got " +
                              value->dump());
@@ -33,8 +32,8 @@ uint64_t state_field(const nlohmann::json &json, const char *name) {
 /// `value` as a signed count, refusing values beyond int64_t.
 int64_t as_count(uint64_t value, const char *name) {
   if (value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-    throw std::runtime_error(std::string("loader state: field \"") + name + "\" is too large: " +
-                             std::to_string(value));
+    throw std::runtime_error(std::string("loader state: field \"") + name +
+                             "\" is too large: " + std::to_string(value));
   return static_cast<int64_t>(value);
 }
 

@@ -40,6 +40,12 @@ std::vector<Tokens> prepared_documents(const std::vector<Tokens> &documents, con
   return prepared;
 }
 
+/// Appends doc[begin, end) to `out`.
+void append_range(Tokens &out, const Tokens &doc, size_t begin, size_t end) {
+  out.insert(out.end(), doc.begin() + static_cast<std::ptrdiff_t>(begin),
+             doc.begin() + static_cast<std::ptrdiff_t>(end));
+}
+
 /// What a block that continues `doc` at token `cut` starts with: BOS and
 /// up to `stride` tokens from before the cut.
 Tokens continuation_prefix(const Tokens &doc, size_t cut, const PackOptions &options) {
@@ -47,8 +53,7 @@ Tokens continuation_prefix(const Tokens &doc, size_t cut, const PackOptions &opt
   if (options.add_bos() && options.bos_on_continuation())
     prefix.push_back(options.bos_token_id());
   const size_t overlap = std::min(cut, static_cast<size_t>(options.stride()));
-  prefix.insert(prefix.end(), doc.begin() + static_cast<std::ptrdiff_t>(cut - overlap),
-                doc.begin() + static_cast<std::ptrdiff_t>(cut));
+  append_range(prefix, doc, cut - overlap, cut);
   return prefix;
 }
 
@@ -57,13 +62,13 @@ Tokens continuation_prefix(const Tokens &doc, size_t cut, const PackOptions &opt
 std::vector<Tokens> pieces_of(const Tokens &doc, const PackOptions &options) {
   const auto max_length = static_cast<size_t>(options.max_length());
   size_t cut = std::min(max_length, doc.size());
-  std::vector<Tokens> pieces{Tokens(doc.begin(), doc.begin() + static_cast<std::ptrdiff_t>(cut))};
+  std::vector<Tokens> pieces(1);
+  append_range(pieces[0], doc, 0, cut);
   while (options.overflow() && cut < doc.size()) {
     Tokens piece = continuation_prefix(doc, cut, options);
     // The options check guarantees room for at least one new token.
     const size_t take = std::min(max_length - piece.size(), doc.size() - cut);
-    piece.insert(piece.end(), doc.begin() + static_cast<std::ptrdiff_t>(cut),
-                 doc.begin() + static_cast<std::ptrdiff_t>(cut + take));
+    append_range(piece, doc, cut, cut + take);
     pieces.push_back(std::move(piece));
     cut += take;
   }
@@ -114,8 +119,7 @@ private:
       if (cut == 0)
         current_.document_starts.push_back(static_cast<int64_t>(current_.input_ids.size()));
       const size_t take = std::min(room(), doc.size() - cut);
-      current_.input_ids.insert(current_.input_ids.end(), doc.begin() + static_cast<std::ptrdiff_t>(cut),
-                                doc.begin() + static_cast<std::ptrdiff_t>(cut + take));
+      append_range(current_.input_ids, doc, cut, cut + take);
       cut += take;
     }
   }

@@ -16,28 +16,28 @@ using WordList = std::vector<std::string>;
 // The vocabulary. Its lists are part of the corpus definition: changing a
 // word, or the order of a list, changes every story (and the pinned hash in
 // the tests), so extend it only on purpose.
-const WordList kGirlNames = {"Lily", "Mia", "Sara", "Emma", "Anna", "Lucy", "Zoe", "Ella",
+const WordList kGirlNames = {"Lily", "Mia",  "Sara", "Emma", "Anna", "Lucy", "Zoe", "Ella",
                              "Ruby", "Rosa", "Nina", "Amy",  "Kate", "Jane", "Sue"};
-const WordList kBoyNames = {"Tom", "Ben", "Max", "Sam", "Leo", "Tim", "Jack", "Finn",
+const WordList kBoyNames = {"Tom",  "Ben", "Max", "Sam", "Leo", "Tim",  "Jack", "Finn",
                             "Jake", "Joe", "Bob", "Dan", "Ted", "Will", "Kai"};
-const WordList kAnimals = {"cat",  "dog", "bunny", "bear", "bird", "frog", "fox",  "duck",
+const WordList kAnimals = {"cat",   "dog", "bunny", "bear", "bird", "frog", "fox",   "duck",
                            "mouse", "owl", "pig",   "cow",  "lion", "fish", "turtle"};
-const WordList kTraits = {"little", "happy",   "kind",     "brave",  "shy",    "small",  "big",   "funny",
+const WordList kTraits = {"little",  "happy",  "kind",     "brave",  "shy",    "small", "big",  "funny",
                           "curious", "sleepy", "friendly", "gentle", "clever", "quiet", "busy", "silly"};
-const WordList kPlaces = {"park",  "forest", "garden", "beach", "farm",       "lake",   "river",
-                          "hill",  "town",   "school", "pond",  "playground", "meadow", "village"};
+const WordList kPlaces = {"park", "forest", "garden", "beach", "farm",       "lake",   "river",
+                          "hill", "town",   "school", "pond",  "playground", "meadow", "village"};
 const WordList kPlaceLooks = {"sunny", "quiet", "big", "small", "green", "old", "pretty", "busy"};
-const WordList kObjects = {"ball",   "kite",  "box",    "hat",   "toy",    "book",  "apple",  "cake",
-                           "flower", "stick", "rock",   "shell", "key",    "balloon", "boat", "car",
-                           "drum",   "cup",   "blanket", "leaf", "star",   "bell",  "sock",   "crayon",
-                           "puzzle", "map",   "basket", "carrot", "cookie", "feather"};
-const WordList kColours = {"red",    "blue",   "green", "yellow", "pink",  "purple",
-                           "orange", "white",  "black", "brown",  "shiny", "golden"};
+const WordList kObjects = {"ball",   "kite",  "box",     "hat",    "toy",    "book",    "apple", "cake",
+                           "flower", "stick", "rock",    "shell",  "key",    "balloon", "boat",  "car",
+                           "drum",   "cup",   "blanket", "leaf",   "star",   "bell",    "sock",  "crayon",
+                           "puzzle", "map",   "basket",  "carrot", "cookie", "feather"};
+const WordList kColours = {"red",    "blue",  "green", "yellow", "pink",  "purple",
+                           "orange", "white", "black", "brown",  "shiny", "golden"};
 const WordList kGoodFeelings = {"happy", "glad", "proud", "excited", "calm", "safe", "warm"};
 const WordList kBadFeelings = {"sad", "scared", "worried", "upset", "lonely", "tired", "grumpy"};
-const WordList kActivities = {"play in the sand", "run in the grass", "jump in puddles", "sing songs",
-                              "dance",            "draw pictures",    "read books",      "swim in the lake",
-                              "climb trees",      "look at the stars", "bake cookies",   "pick flowers"};
+const WordList kActivities = {
+    "play in the sand", "run in the grass", "jump in puddles", "sing songs",        "dance",        "draw pictures",
+    "read books",       "swim in the lake", "climb trees",     "look at the stars", "bake cookies", "pick flowers"};
 const WordList kFamily = {"mom", "dad", "grandma", "grandpa", "sister", "brother", "teacher"};
 const WordList kSpots = {"bed", "table", "tree", "chair", "bush", "rock", "door", "bench"};
 const WordList kNiceWords = {"pretty", "nice", "lovely", "beautiful", "special"};
@@ -112,8 +112,8 @@ private:
     case 0:
       return say("Once upon a time, there was " + someone + " named " + name + ".");
     case 1:
-      return say("Once upon a time, in " + with_article(look + " " + place) + ", there lived " + someone +
-                 " called " + name + ".");
+      return say("Once upon a time, in " + with_article(look + " " + place) + ", there lived " + someone + " called " +
+                 name + ".");
     case 2:
       return say("There was once " + someone + " named " + name + ".");
     default:

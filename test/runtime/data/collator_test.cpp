@@ -10,11 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "error_message.hpp"
 #include "fgrt/data/collator.hpp"
 
 namespace {
 
 using namespace fgrt::data;
+using fgrt::data::testing::error_of;
 using Rows = std::vector<std::vector<int64_t>>;
 
 /// A [rows, columns] int64 tensor from nested lists.
@@ -84,16 +86,6 @@ TEST(DataCollator, TruncatesBeforePadding) {
   expect_tensor(cut.position_ids, {{0, 1, 2}, {0, 1, 2}});
 }
 
-/// The message of the std::runtime_error that `action` throws ("" if none).
-template <typename Action> std::string error_of(Action action) {
-  try {
-    action();
-  } catch (const std::runtime_error &e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(DataCollator, RefusesWhatItCannotBatch) {
   EXPECT_EQ(error_of([] { DataCollatorForCausalLM(CollatorOptions().padding(Padding::kMaxLength)); }),
             "DataCollatorForCausalLM: padding to max_length and truncation need max_length to be set");
@@ -104,7 +96,9 @@ TEST(DataCollator, RefusesWhatItCannotBatch) {
                                                "max_length 4 (enable truncation to cut it)");
   const DataCollatorForCausalLM packed(CollatorOptions().packed_sequences(true));
   EXPECT_EQ(error_of([&] { packed({}); }), "DataCollatorForCausalLM: cannot collate an empty list of examples");
-  EXPECT_EQ(error_of([&] { packed({{{1, 2, 3}, {0, 3}}}); }),
+  EXPECT_EQ(error_of([&] {
+              packed({{{1, 2, 3}, {0, 3}}});
+            }),
             "DataCollatorForCausalLM: example 0: document_starts must be ascending offsets below its 3 tokens, "
             "entry 1 is 3");
   EXPECT_NE(error_of([&] { packed({{{1, 2, 3}, {0}}, {{1, 2, 3}, {1, 1}}}); }).find("example 1"), std::string::npos);

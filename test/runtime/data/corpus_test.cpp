@@ -18,6 +18,7 @@
 
 #include <unistd.h>
 
+#include "error_message.hpp"
 #include "fgrt/data/corpus.hpp"
 #include "fgrt/data/random.hpp"
 
@@ -25,6 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace fgrt::data;
+using fgrt::data::testing::error_of;
 using Docs = std::vector<std::string>;
 
 /// A file with `contents` in a fresh temporary directory, removed with it.
@@ -44,16 +46,6 @@ private:
   fs::path dir_;
   std::string path_;
 };
-
-/// The message of the std::runtime_error that `action` throws ("" if none).
-template <typename Action> std::string error_of(Action action) {
-  try {
-    action();
-  } catch (const std::runtime_error &e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(DataCorpus, SplitsTextThreeWays) {
   const std::string text = "first line\r\nsecond line\n\n  \nthird\n\n\nfourth\n";
@@ -133,7 +125,8 @@ TEST(DataCorpus, TrainEvalSplitIsSeeded) {
 
 TEST(DataCorpus, TrainEvalSplitWithoutShuffleHoldsOutTheTail) {
   const Docs docs = {"a", "b", "c", "d", "e"};
-  const TrainEvalSplit<std::string> split = split_train_eval(docs, TrainEvalSplitOptions().eval_count(2).shuffle(false));
+  const TrainEvalSplit<std::string> split =
+      split_train_eval(docs, TrainEvalSplitOptions().eval_count(2).shuffle(false));
   EXPECT_EQ(split.train, (Docs{"a", "b", "c"}));
   EXPECT_EQ(split.eval, (Docs{"d", "e"}));
 }

@@ -15,12 +15,14 @@
 #include <string>
 #include <vector>
 
+#include "error_message.hpp"
 #include "fgrt/data/loader.hpp"
 #include "fgrt/data/random.hpp"
 
 namespace {
 
 using namespace fgrt::data;
+using fgrt::data::testing::error_of;
 using Indices = std::vector<int64_t>;
 
 /// `n` one-token examples whose token is their index.
@@ -138,14 +140,7 @@ TEST(DataLoaderTest, StateJsonRoundTripsAndNamesBadFields) {
   const nlohmann::json json = state;
   EXPECT_EQ(json.get<LoaderState>(), state);
   EXPECT_EQ(loader_state_from_json(loader_state_to_json(state)), state);
-  auto message = [](const std::string &text) {
-    try {
-      loader_state_from_json(text);
-    } catch (const std::runtime_error &e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
+  auto message = [](const std::string &text) { return error_of([&] { loader_state_from_json(text); }); };
   EXPECT_EQ(message("{\"epoch\": 1, \"seed\": 2}"), "loader state: missing field \"position_in_epoch\"");
   EXPECT_EQ(message("{\"epoch\": -1, \"position_in_epoch\": 0, \"seed\": 2}"),
             "loader state: field \"epoch\" must be a non-negative integer, got -1");
@@ -161,12 +156,8 @@ TEST(DataLoaderTest, RefusesLoadersWithoutBatches) {
   EXPECT_EQ(empty.batches_per_epoch(), 0);
   EXPECT_THROW(empty.next(), std::runtime_error);
   DataLoader too_few = loader_over(3, DataLoaderOptions().batch_size(4).drop_last(true));
-  try {
-    too_few.next();
-    ADD_FAILURE() << "no error";
-  } catch (const std::runtime_error &e) {
-    EXPECT_STREQ(e.what(), "DataLoader: an epoch has no batch: 3 examples, batch_size 4 with drop_last");
-  }
+  EXPECT_EQ(error_of([&] { too_few.next(); }),
+            "DataLoader: an epoch has no batch: 3 examples, batch_size 4 with drop_last");
 }
 
 } // namespace

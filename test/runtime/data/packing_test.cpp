@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "error_message.hpp"
 #include "fgrt/data/packing.hpp"
 #include "fgrt/data/random.hpp"
 #include "fgrt/data/synthetic_stories.hpp"
@@ -23,6 +24,7 @@
 namespace {
 
 using namespace fgrt::data;
+using fgrt::data::testing::error_of;
 using Ids = std::vector<int64_t>;
 using Docs = std::vector<Ids>;
 
@@ -63,8 +65,8 @@ TEST(DataPacking, GreedyStrideRepeatsTheEndOfTheDocument) {
   const Blocks expected = {{{11, 12, 13, 14, 15}, {0}}, {{14, 15, 16, 17, 18}, {0}}, {{17, 18, 19}, {0}}};
   EXPECT_EQ(pack({doc(11, 9)}, options), expected);
   // With BOS, each continuation block is BOS + 2 overlap tokens + new ones.
-  const Blocks with_bos = {{{B, 11, 12, 13, 14}, {0}}, {{B, 13, 14, 15, 16}, {0}}, {{B, 15, 16, 17, 18}, {0}},
-                           {{B, 17, 18, 19, E}, {0}}};
+  const Blocks with_bos = {
+      {{B, 11, 12, 13, 14}, {0}}, {{B, 13, 14, 15, 16}, {0}}, {{B, 15, 16, 17, 18}, {0}}, {{B, 17, 18, 19, E}, {0}}};
   EXPECT_EQ(pack({doc(11, 9)}, PackOptions().max_length(5).stride(2)), with_bos);
 }
 
@@ -72,8 +74,7 @@ TEST(DataPacking, GreedyWithoutOverflowTruncatesAndStartsNewBlocks) {
   // Next fit: A (3) and B (4) share a block of 7; C (3) does not fit the
   // full block; D is cut to 7 tokens and does not fit beside C.
   const Docs docs = {doc(10, 1), doc(20, 2), doc(30, 1), doc(40, 8)};
-  const Blocks expected = {
-      {{B, 10, E, B, 20, 21, E}, {0, 3}}, {{B, 30, E}, {0}}, {{B, 40, 41, 42, 43, 44, 45}, {0}}};
+  const Blocks expected = {{{B, 10, E, B, 20, 21, E}, {0, 3}}, {{B, 30, E}, {0}}, {{B, 40, 41, 42, 43, 44, 45}, {0}}};
   EXPECT_EQ(pack(docs, PackOptions().max_length(7).overflow(false)), expected);
 }
 
@@ -85,8 +86,7 @@ TEST(DataPacking, BestFitAndFirstFitChooseDifferentBlocks) {
   const Docs docs = {doc(10, 1), doc(20, 5), doc(30, 7), doc(40, 4)};
   const PackOptions options = PackOptions().max_length(10).add_bos(false).add_eos(false);
   const Blocks first_fit = {{{30, 31, 32, 33, 34, 35, 36, 10}, {0, 7}}, {{20, 21, 22, 23, 24, 40, 41, 42, 43}, {0, 5}}};
-  const Blocks best_fit = {{{30, 31, 32, 33, 34, 35, 36}, {0}},
-                           {{20, 21, 22, 23, 24, 40, 41, 42, 43, 10}, {0, 5, 9}}};
+  const Blocks best_fit = {{{30, 31, 32, 33, 34, 35, 36}, {0}}, {{20, 21, 22, 23, 24, 40, 41, 42, 43, 10}, {0, 5, 9}}};
   EXPECT_EQ(pack(docs, PackOptions(options).strategy(PackingStrategy::kFirstFit)), first_fit);
   EXPECT_EQ(pack(docs, PackOptions(options).strategy(PackingStrategy::kBestFit)), best_fit);
 }
@@ -138,26 +138,19 @@ TEST(DataPacking, ShuffleOutputIsASeededPermutation) {
 }
 
 TEST(DataPacking, RefusesBadOptions) {
-  auto message = [](const PackOptions &options) {
-    try {
-      BlockPacker packer(options);
-    } catch (const std::runtime_error &e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
+  auto message = [](const PackOptions &options) { return error_of([&] { BlockPacker packer(options); }); };
   EXPECT_EQ(message(PackOptions().max_length(0)), "PackOptions: max_length must be >= 1, got 0");
   EXPECT_EQ(message(PackOptions().max_length(4).stride(3)),
             "PackOptions: stride 3 (plus BOS) leaves no room in a continuation block of 4 tokens");
   EXPECT_EQ(message(PackOptions().max_length(4).stride(3).overflow(false)), "");
-  EXPECT_EQ(message(PackOptions().max_length(4).min_len(5)), "PackOptions: min_len must be in [1, max_length = 4], got 5");
+  EXPECT_EQ(message(PackOptions().max_length(4).min_len(5)),
+            "PackOptions: min_len must be in [1, max_length = 4], got 5");
   EXPECT_EQ(message(PackOptions().stride(-1)), "PackOptions: stride must be >= 0, got -1");
 }
 
 TEST(DataPacking, EncodesTextsWithTheGivenFunction) {
   const EncodeFn lengths = [](const std::string &text) { return Ids(text.size(), 7); };
-  const std::vector<Example> blocks =
-      BlockPacker(PackOptions().max_length(16)).pack_texts({"abc", "de"}, lengths);
+  const std::vector<Example> blocks = BlockPacker(PackOptions().max_length(16)).pack_texts({"abc", "de"}, lengths);
   ASSERT_EQ(blocks.size(), 1u);
   EXPECT_EQ(blocks[0].input_ids, (Ids{B, 7, 7, 7, E, B, 7, 7, E}));
   EXPECT_THROW(encode_documents({"x"}, EncodeFn()), std::runtime_error);
@@ -207,11 +200,10 @@ TEST(DataPacking, SyntheticCorpusUtilisation) {
     double minimum;
   };
   double best_fit_truncating = 0, greedy_truncating = 0;
-  for (const Case &c : {Case{"greedy", PackingStrategy::kGreedy, true, 0.999},
-                        Case{"best_fit", PackingStrategy::kBestFit, true, 0.95},
-                        Case{"first_fit", PackingStrategy::kFirstFit, true, 0.95},
-                        Case{"greedy", PackingStrategy::kGreedy, false, 0.7},
-                        Case{"best_fit", PackingStrategy::kBestFit, false, 0.95}}) {
+  for (const Case &c :
+       {Case{"greedy", PackingStrategy::kGreedy, true, 0.999}, Case{"best_fit", PackingStrategy::kBestFit, true, 0.95},
+        Case{"first_fit", PackingStrategy::kFirstFit, true, 0.95}, Case{"greedy", PackingStrategy::kGreedy, false, 0.7},
+        Case{"best_fit", PackingStrategy::kBestFit, false, 0.95}}) {
     const auto start = std::chrono::steady_clock::now();
     const PackOptions options = PackOptions().max_length(max_length).strategy(c.strategy).overflow(c.overflow);
     const std::vector<Example> blocks = BlockPacker(options).pack(byte_corpus());
@@ -230,7 +222,8 @@ TEST(DataPacking, SyntheticCorpusUtilisation) {
   }
   EXPECT_GT(best_fit_truncating, greedy_truncating + 0.1);
   // Without packing every story is its own example.
-  const std::vector<Example> unpacked = BlockPacker(PackOptions().max_length(max_length).packed(false)).pack(byte_corpus());
+  const std::vector<Example> unpacked =
+      BlockPacker(PackOptions().max_length(max_length).packed(false)).pack(byte_corpus());
   EXPECT_EQ(unpacked.size(), byte_corpus().size());
   std::printf("unpacked: utilisation %.4f padded to %lld\n", packing_utilisation(unpacked, max_length),
               static_cast<long long>(max_length));
