@@ -16,7 +16,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -58,18 +57,22 @@ size_t last_non_space_before(const std::string &text, size_t end) {
   return std::string::npos;
 }
 
-// The array of a file to resume. A file the reference left open by a crash
-// ("[\n{...},\n{...}" without the bracket) is accepted as if closed.
-nlohmann::json parse_resumed_array(const std::string &text, const std::string &path) {
+// The number of records of a file to resume, and whether its array is
+// closed. A file the reference left open by a crash ("[\n{...},\n{...}"
+// without the bracket) is accepted too.
+std::pair<int64_t, bool> parse_resumed_array(const std::string &text, const std::string &path) {
+  bool closed = true;
   auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded())
+  if (parsed.is_discarded()) {
+    closed = false;
     parsed = nlohmann::json::parse(text + "\n]", nullptr, false);
+  }
   if (parsed.is_discarded())
     throw std::runtime_error(path + ": cannot resume: the file is not valid JSON (nor an array missing its ']')");
   if (!parsed.is_array())
     throw std::runtime_error(path + ": cannot resume: the file holds a JSON " + std::string(parsed.type_name()) +
                              ", not an array of log records");
-  return parsed;
+  return {int64_t(parsed.size()), closed};
 }
 
 } // namespace
@@ -124,12 +127,13 @@ void TrainerLogFile::resume_existing() {
     write_tail("[");
     return;
   }
-  record_count_ = int64_t(parse_resumed_array(text, path_).size());
-  size_t end = text.size();
-  // A closed array ends in ']'; the tail is then after whatever precedes it
-  // (the last record, or the opening '[').
-  size_t last = last_non_space_before(text, end);
-  if (text[last] == ']')
+  auto [record_count, closed] = parse_resumed_array(text, path_);
+  record_count_ = record_count;
+  // The tail is after the last record (or the opening '['): the last
+  // non-space character of an open array, the one before the ']' of a
+  // closed one.
+  size_t last = last_non_space_before(text, text.size());
+  if (closed)
     last = last_non_space_before(text, last);
   tail_offset_ = int64_t(last) + 1;
   write_tail("");

@@ -180,6 +180,14 @@ TEST_F(LoggingTrainerLogFile, ResumeClosesAnArrayLeftOpenByACrash) {
   EXPECT_EQ(read_file(log_path()), "[\n{\"global_step\": 1},\n{\"global_step\": 2}\n]\n");
 }
 
+// Only a closed array's last ']' is its own: an open one may end in an
+// element that is an array.
+TEST_F(LoggingTrainerLogFile, ResumeTellsAnOpenArrayEndingInAnArrayFromAClosedOne) {
+  write_file(log_path(), "[\n{\"global_step\": 1},\n[2]");
+  EXPECT_EQ(open_log(TrainerLogFileOptions().resume(true))->record_count(), 2);
+  EXPECT_EQ(read_file(log_path()), "[\n{\"global_step\": 1},\n[2]\n]\n");
+}
+
 // Whitespace after the old bracket, longer than the new tail, must not
 // leave stray characters behind.
 TEST_F(LoggingTrainerLogFile, ResumeDropsTrailingWhitespace) {
