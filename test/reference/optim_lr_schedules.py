@@ -22,6 +22,7 @@ change both together.
 
 import math
 import sys
+import textwrap
 import warnings
 
 import torch
@@ -122,7 +123,8 @@ def main():
     for name, (steps, build) in CASES.items():
         history = run(steps, build)
         values = ", ".join(repr(lr) for row in history for lr in row)
-        out.write('{"%s", {%s}, {%s}},\n' % (name, ", ".join(repr(b) for b in BASE_LRS), values))
+        out.write('{"%s",\n {%s},\n' % (name, ", ".join(repr(b) for b in BASE_LRS)))
+        out.write(textwrap.fill(values, width=118, initial_indent=" {", subsequent_indent="  ") + "}},\n")
 
 
 if __name__ == "__main__":

@@ -116,41 +116,37 @@ Adafactor::Adafactor(std::vector<torch::optim::OptimizerParamGroup> param_groups
 }
 
 Adafactor::Adafactor(std::vector<torch::Tensor> params, AdafactorOptions defaults)
-    : Adafactor(std::vector<torch::optim::OptimizerParamGroup>{torch::optim::OptimizerParamGroup(std::move(params))},
-                std::move(defaults)) {}
+    : Adafactor(detail::single_group(std::move(params)), std::move(defaults)) {}
 
 torch::Tensor Adafactor::step(LossClosure closure) {
-  torch::Tensor loss = detail::run_closure(closure);
-  torch::NoGradGuard no_grad;
-  detail::for_each_param_with_grad<AdafactorOptions>(*this, [&](const AdafactorOptions &options,
-                                                                torch::Tensor &param) {
-    require_at_most_2d(param);
-    auto &state = detail::state_of<AdafactorParamState>(state_, param,
-                                                        [&](AdafactorParamState &fresh) { init_state(fresh, param); });
-    const int64_t t = state.step() + 1;
-    state.step(t);
-    auto [eps1, eps2] = options.eps();
-    const double beta2t = std::min(1.0 - std::pow(double(t), options.decay_rate()), std::get<1>(options.betas()));
+  return detail::step_each_param<AdafactorOptions>(
+      *this, closure, [&](const AdafactorOptions &options, torch::Tensor &param) {
+        require_at_most_2d(param);
+        auto &state = detail::state_of<AdafactorParamState>(
+            state_, param, [&](AdafactorParamState &fresh) { init_state(fresh, param); });
+        const int64_t t = state.step() + 1;
+        state.step(t);
+        auto [eps1, eps2] = options.eps();
+        const double beta2t = std::min(1.0 - std::pow(double(t), options.decay_rate()), std::get<1>(options.betas()));
 
-    torch::Tensor master = param.to(torch::kFloat32); // the parameter itself when fp32
-    double lr = options.lr();
-    if (options.relative_step())
-      lr *= std::max(eps2, rms(master)); // step 1
-    if (options.weight_decay() > 0)
-      master.mul_(1.0 - lr * options.weight_decay()); // step 2
+        torch::Tensor master = param.to(torch::kFloat32); // the parameter itself when fp32
+        double lr = options.lr();
+        if (options.relative_step())
+          lr *= std::max(eps2, rms(master)); // step 1
+        if (options.weight_decay() > 0)
+          master.mul_(1.0 - lr * options.weight_decay()); // step 2
 
-    torch::Tensor update = scaled_gradient(state, param.grad().to(torch::kFloat32), beta2t, eps1);
-    update.div_(std::max(1.0, rms(update) / options.clip_threshold())); // step 7
-    master.sub_(lr * update);                                           // step 8
+        torch::Tensor update = scaled_gradient(state, param.grad().to(torch::kFloat32), beta2t, eps1);
+        update.div_(std::max(1.0, rms(update) / options.clip_threshold())); // step 7
+        master.sub_(lr * update);                                           // step 8
 
-    if (options.bf16_stochastic_round() && param.scalar_type() == torch::kBFloat16) {
-      torch::Tensor bits = torch::randint(0, 1 << 16, param.sizes(), rounding_generator_, torch::kInt32);
-      param.copy_(stochastic_round_to_bf16(master, bits.to(param.device())));
-    } else {
-      detail::store_master(param, master);
-    }
-  });
-  return loss;
+        if (options.bf16_stochastic_round() && param.scalar_type() == torch::kBFloat16) {
+          torch::Tensor bits = torch::randint(0, 1 << 16, param.sizes(), rounding_generator_, torch::kInt32);
+          param.copy_(stochastic_round_to_bf16(master, bits.to(param.device())));
+        } else {
+          detail::store_master(param, master);
+        }
+      });
 }
 
 void Adafactor::save(torch::serialize::OutputArchive &archive) const {

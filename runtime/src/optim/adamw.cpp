@@ -75,13 +75,10 @@ AdamW::AdamW(std::vector<torch::optim::OptimizerParamGroup> param_groups, AdamWO
 }
 
 AdamW::AdamW(std::vector<torch::Tensor> params, AdamWOptions defaults)
-    : AdamW(std::vector<torch::optim::OptimizerParamGroup>{torch::optim::OptimizerParamGroup(std::move(params))},
-            std::move(defaults)) {}
+    : AdamW(detail::single_group(std::move(params)), std::move(defaults)) {}
 
 torch::Tensor AdamW::step(LossClosure closure) {
-  torch::Tensor loss = detail::run_closure(closure);
-  torch::NoGradGuard no_grad;
-  detail::for_each_param_with_grad<AdamWOptions>(*this, [&](const AdamWOptions &options, torch::Tensor &param) {
+  return detail::step_each_param<AdamWOptions>(*this, closure, [&](const AdamWOptions &options, torch::Tensor &param) {
     auto &state = detail::state_of<AdamWParamState>(state_, param, [&](AdamWParamState &fresh) {
       auto moments = torch::zeros_like(param, param.options().dtype(detail::working_dtype(param)));
       fresh.exp_avg(moments);
@@ -89,7 +86,6 @@ torch::Tensor AdamW::step(LossClosure closure) {
     });
     update_param(options, state, param);
   });
-  return loss;
 }
 
 void AdamW::save(torch::serialize::OutputArchive &archive) const {

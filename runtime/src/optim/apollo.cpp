@@ -188,19 +188,16 @@ Apollo::Apollo(std::vector<torch::optim::OptimizerParamGroup> param_groups, Apol
 }
 
 Apollo::Apollo(std::vector<torch::Tensor> params, ApolloOptions defaults)
-    : Apollo(std::vector<torch::optim::OptimizerParamGroup>{torch::optim::OptimizerParamGroup(std::move(params))},
-             std::move(defaults)) {}
+    : Apollo(detail::single_group(std::move(params)), std::move(defaults)) {}
 
 torch::Tensor Apollo::step(LossClosure closure) {
-  torch::Tensor loss = detail::run_closure(closure);
-  torch::NoGradGuard no_grad;
-  detail::for_each_param_with_grad<ApolloOptions>(*this, [&](const ApolloOptions &options, torch::Tensor &param) {
-    require_matrix(param);
-    auto &state = detail::state_of<ApolloParamState>(
-        state_, param, [&](ApolloParamState &fresh) { init_state(options, fresh, param); });
-    update_param(options, state, param);
-  });
-  return loss;
+  return detail::step_each_param<ApolloOptions>(
+      *this, closure, [&](const ApolloOptions &options, torch::Tensor &param) {
+        require_matrix(param);
+        auto &state = detail::state_of<ApolloParamState>(
+            state_, param, [&](ApolloParamState &fresh) { init_state(options, fresh, param); });
+        update_param(options, state, param);
+      });
 }
 
 void Apollo::save(torch::serialize::OutputArchive &archive) const {

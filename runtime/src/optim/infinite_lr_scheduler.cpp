@@ -21,7 +21,8 @@ InfiniteLRScheduler::InfiniteLRScheduler(torch::optim::Optimizer &optimizer, Inf
   detail::require_option(options_.tau() > 0, owner, "tau", "must be > 0");
   detail::require_option(options_.checkpoint_step() < 0 ||
                              options_.checkpoint_step() >= options_.warmup_steps() + options_.cooldown_steps(),
-                         owner, "checkpoint_step", "must be negative (no annealing) or >= warmup_steps + cooldown_steps");
+                         owner, "checkpoint_step",
+                         "must be negative (no annealing) or >= warmup_steps + cooldown_steps");
   initial_step();
 }
 

@@ -89,8 +89,8 @@ void Multiopt::build_children(const torch::OrderedDict<std::string, torch::Tenso
 void Multiopt::add_mirror_groups() {
   for (auto &child : children_)
     for (auto &group : child.optimizer->param_groups())
-      add_param_group(torch::optim::OptimizerParamGroup(
-          group.params(), std::make_unique<MultioptOptions>(group.options().get_lr())));
+      add_param_group(torch::optim::OptimizerParamGroup(group.params(),
+                                                        std::make_unique<MultioptOptions>(group.options().get_lr())));
 }
 
 void Multiopt::push_lrs_to_children() {
@@ -123,9 +123,8 @@ void Multiopt::save(torch::serialize::OutputArchive &archive) const {
 
 void Multiopt::load(torch::serialize::InputArchive &archive) {
   std::vector<std::string> saved_children;
-  detail::rethrow_load_errors("Multiopt", [&] {
-    saved_children = detail::read_value<std::vector<std::string>>(archive, "children");
-  });
+  detail::rethrow_load_errors(
+      "Multiopt", [&] { saved_children = detail::read_value<std::vector<std::string>>(archive, "children"); });
   if (saved_children != child_names())
     throw std::runtime_error("Multiopt: the checkpoint holds the children [" + c10::Join(", ", saved_children) +
                              "], this optimizer has [" + c10::Join(", ", child_names()) + "]");

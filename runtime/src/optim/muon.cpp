@@ -85,20 +85,16 @@ Muon::Muon(std::vector<torch::optim::OptimizerParamGroup> param_groups, MuonOpti
 }
 
 Muon::Muon(std::vector<torch::Tensor> params, MuonOptions defaults)
-    : Muon(std::vector<torch::optim::OptimizerParamGroup>{torch::optim::OptimizerParamGroup(std::move(params))},
-           std::move(defaults)) {}
+    : Muon(detail::single_group(std::move(params)), std::move(defaults)) {}
 
 torch::Tensor Muon::step(LossClosure closure) {
-  torch::Tensor loss = detail::run_closure(closure);
-  torch::NoGradGuard no_grad;
-  detail::for_each_param_with_grad<MuonOptions>(*this, [&](const MuonOptions &options, torch::Tensor &param) {
+  return detail::step_each_param<MuonOptions>(*this, closure, [&](const MuonOptions &options, torch::Tensor &param) {
     // Parameters added after construction (add_param_group) are checked here.
     require_matrix(param);
     auto &state = detail::state_of<MuonParamState>(
         state_, param, [&](MuonParamState &fresh) { fresh.momentum_buffer(torch::zeros_like(param)); });
     update_param(options, state, param);
   });
-  return loss;
 }
 
 void Muon::save(torch::serialize::OutputArchive &archive) const {

@@ -41,6 +41,10 @@ torch::Tensor run_closure(const torch::optim::Optimizer::LossClosure &closure) {
   return closure();
 }
 
+std::vector<torch::optim::OptimizerParamGroup> single_group(std::vector<torch::Tensor> params) {
+  return {torch::optim::OptimizerParamGroup(std::move(params))};
+}
+
 torch::ScalarType working_dtype(const torch::Tensor &param) {
   auto dtype = param.scalar_type();
   return (dtype == torch::kHalf || dtype == torch::kBFloat16) ? torch::kFloat32 : dtype;

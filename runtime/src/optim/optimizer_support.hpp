@@ -78,6 +78,21 @@ template <class Options, class Fn> void for_each_param_with_grad(torch::optim::O
   }
 }
 
+/// The frame of every step(): runs the closure (with gradients), then
+/// `update(options, param)` under NoGradGuard for each parameter that has a
+/// gradient; returns the closure's loss.
+template <class Options, class Fn>
+torch::Tensor step_each_param(torch::optim::Optimizer &optimizer, const torch::optim::Optimizer::LossClosure &closure,
+                              Fn &&update) {
+  torch::Tensor loss = run_closure(closure);
+  torch::NoGradGuard no_grad;
+  for_each_param_with_grad<Options>(optimizer, update);
+  return loss;
+}
+
+/// `params` as the one param group of an optimizer built from a tensor list.
+std::vector<torch::optim::OptimizerParamGroup> single_group(std::vector<torch::Tensor> params);
+
 /// The state of `param`, created by `init(state)` on its first update. The
 /// key is LibTorch's (the TensorImpl address), so torch's serialize code
 /// finds it.

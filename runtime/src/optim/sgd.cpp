@@ -11,34 +11,25 @@ namespace fgrt::optim {
 
 SGDOptions::SGDOptions(double lr) : lr_(lr) {}
 
-void SGDOptions::serialize(torch::serialize::OutputArchive &archive) const {
-  detail::write_value(archive, "lr", lr());
-}
+void SGDOptions::serialize(torch::serialize::OutputArchive &archive) const { detail::write_value(archive, "lr", lr()); }
 
-void SGDOptions::serialize(torch::serialize::InputArchive &archive) {
-  lr(detail::read_value<double>(archive, "lr"));
-}
+void SGDOptions::serialize(torch::serialize::InputArchive &archive) { lr(detail::read_value<double>(archive, "lr")); }
 
 SGD::SGD(std::vector<torch::optim::OptimizerParamGroup> param_groups, SGDOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<SGDOptions>(defaults)) {
-  detail::validate_groups<SGDOptions>(*this, [](const SGDOptions &options) {
-    detail::require_option(options.lr() >= 0, "SGD", "lr", "must be >= 0");
-  });
+  detail::validate_groups<SGDOptions>(
+      *this, [](const SGDOptions &options) { detail::require_option(options.lr() >= 0, "SGD", "lr", "must be >= 0"); });
 }
 
 SGD::SGD(std::vector<torch::Tensor> params, SGDOptions defaults)
-    : SGD(std::vector<torch::optim::OptimizerParamGroup>{torch::optim::OptimizerParamGroup(std::move(params))},
-          std::move(defaults)) {}
+    : SGD(detail::single_group(std::move(params)), std::move(defaults)) {}
 
 torch::Tensor SGD::step(LossClosure closure) {
-  torch::Tensor loss = detail::run_closure(closure);
-  torch::NoGradGuard no_grad;
-  detail::for_each_param_with_grad<SGDOptions>(*this, [](const SGDOptions &options, torch::Tensor &param) {
+  return detail::step_each_param<SGDOptions>(*this, closure, [](const SGDOptions &options, torch::Tensor &param) {
     torch::Tensor master = detail::master_copy(param);
     master.add_(param.grad().to(master.scalar_type()), -options.lr());
     detail::store_master(param, master);
   });
-  return loss;
 }
 
 // SGD keeps no state, so the base state type (whose serialize is never

@@ -119,8 +119,8 @@ TEST(OptimAdafactor, StochasticRoundingBitCases) {
   EXPECT_EQ(rounded[1].item<float>(), 1.0f);       // 0x4000 + 0xBFFF < 0x10000
   EXPECT_EQ(rounded[2].item<float>(), 1.0078125f); // carry into the bf16 part
   // Negative values round away from zero on a carry, and exact values stay.
-  torch::Tensor negative = stochastic_round_to_bf16(torch::full({1}, -1.0f - std::ldexp(1.0f, -9)),
-                                                    torch::tensor({0xFFFF}, torch::kInt32));
+  torch::Tensor negative =
+      stochastic_round_to_bf16(torch::full({1}, -1.0f - std::ldexp(1.0f, -9)), torch::tensor({0xFFFF}, torch::kInt32));
   EXPECT_EQ(negative.item<float>(), -1.0078125f);
   torch::Tensor exact = stochastic_round_to_bf16(torch::full({1}, 0.75f), torch::tensor({0xFFFF}, torch::kInt32));
   EXPECT_EQ(exact.item<float>(), 0.75f);

@@ -106,9 +106,8 @@ TEST(OptimScheduler, ConstantWithAndWithoutWarmup) {
 TEST(OptimScheduler, LinearLRAndCosineAnnealingClosedForms) {
   auto optimizer = two_group_optimizer();
   LinearLR linear(*optimizer, LinearLROptions().start_factor(0.25).end_factor(0.75).total_iters(4));
-  expect_schedule(linear, *optimizer, 7, [](double base, int64_t e) {
-    return base * (0.25 + 0.5 * double(std::min<int64_t>(e, 4)) / 4.0);
-  });
+  expect_schedule(linear, *optimizer, 7,
+                  [](double base, int64_t e) { return base * (0.25 + 0.5 * double(std::min<int64_t>(e, 4)) / 4.0); });
   auto other = two_group_optimizer();
   CosineAnnealingLR cosine(*other, CosineAnnealingLROptions().T_max(8).eta_min(1e-3));
   expect_schedule(cosine, *other, 20, [](double base, int64_t e) {
@@ -143,8 +142,12 @@ std::vector<MakeScheduler> every_scheduler() {
         return std::make_unique<InfiniteLRScheduler>(
             o, InfiniteLRSchedulerOptions().warmup_steps(2).cooldown_steps(3).constant_lr(0.01).checkpoint_step(6));
       },
-      [](auto &o) { return std::make_unique<LinearWarmupDecay>(o, LinearWarmupDecayOptions().warmup_steps(2).total_steps(9)); },
-      [](auto &o) { return std::make_unique<CosineWarmupDecay>(o, CosineWarmupDecayOptions().warmup_steps(2).total_steps(9)); },
+      [](auto &o) {
+        return std::make_unique<LinearWarmupDecay>(o, LinearWarmupDecayOptions().warmup_steps(2).total_steps(9));
+      },
+      [](auto &o) {
+        return std::make_unique<CosineWarmupDecay>(o, CosineWarmupDecayOptions().warmup_steps(2).total_steps(9));
+      },
       [](auto &o) { return std::make_unique<ConstantLR>(o, ConstantLROptions().warmup_steps(3)); },
       [](auto &o) { return std::make_unique<LinearLR>(o, LinearLROptions()); },
       [](auto &o) { return std::make_unique<CosineAnnealingLR>(o, CosineAnnealingLROptions().T_max(7)); },
@@ -211,9 +214,11 @@ TEST(OptimScheduler, RejectsBadOptions) {
   auto optimizer = two_group_optimizer();
   expect_runtime_error([&] { LinearWarmupDecay(*optimizer, LinearWarmupDecayOptions()); },
                        {"LinearWarmupDecay", "'total_steps'"});
-  expect_runtime_error([&] { CosineWarmupDecay(*optimizer, CosineWarmupDecayOptions().warmup_steps(5).total_steps(3)); },
-                       {"'total_steps'", "warmup_steps"});
-  expect_runtime_error([&] { LinearLR(*optimizer, LinearLROptions().start_factor(0)); }, {"LinearLR", "'start_factor'"});
+  expect_runtime_error(
+      [&] { CosineWarmupDecay(*optimizer, CosineWarmupDecayOptions().warmup_steps(5).total_steps(3)); },
+      {"'total_steps'", "warmup_steps"});
+  expect_runtime_error([&] { LinearLR(*optimizer, LinearLROptions().start_factor(0)); },
+                       {"LinearLR", "'start_factor'"});
   expect_runtime_error([&] { CosineAnnealingLR(*optimizer, CosineAnnealingLROptions()); }, {"'T_max'"});
   expect_runtime_error(
       [&] { InfiniteLRScheduler(*optimizer, InfiniteLRSchedulerOptions().warmup_steps(5).checkpoint_step(2)); },

@@ -35,9 +35,8 @@ OptimizerFactory muon_factory() {
 }
 
 OptimizerFactory adamw_factory(double lr = 1e-3) {
-  return [lr](std::vector<torch::Tensor> params) {
-    return std::make_unique<AdamW>(std::move(params), AdamWOptions(lr));
-  };
+  return
+      [lr](std::vector<torch::Tensor> params) { return std::make_unique<AdamW>(std::move(params), AdamWOptions(lr)); };
 }
 
 OptimizerFactory sgd_factory() {
@@ -75,16 +74,25 @@ TEST(OptimMultiopt, RoutesEachParameterToTheFirstMatchingRoute) {
 
 TEST(OptimMultiopt, UnmatchedParameterIsAnErrorNamingIt) {
   NamedParams named = model_params();
-  expect_runtime_error([&] { Multiopt(named, {{"muon", R"((attn|mlp)\.weight$)", muon_factory()}}); },
-                       {"Multiopt", "'embed.weight'", "matches no route", "muon"});
+  expect_runtime_error(
+      [&] {
+        Multiopt(named, {{"muon", R"((attn|mlp)\.weight$)", muon_factory()}});
+      },
+      {"Multiopt", "'embed.weight'", "matches no route", "muon"});
 }
 
 TEST(OptimMultiopt, RejectsBadRoutes) {
   NamedParams named = model_params();
-  expect_runtime_error([&] { Multiopt(named, {{"broken", "(unclosed", sgd_factory()}}); },
-                       {"'broken'", "invalid regex", "(unclosed"});
-  expect_runtime_error([&] { Multiopt(named, {{"a", "", sgd_factory()}, {"a", "", sgd_factory()}}); },
-                       {"'a'", "unique"});
+  expect_runtime_error(
+      [&] {
+        Multiopt(named, {{"broken", "(unclosed", sgd_factory()}});
+      },
+      {"'broken'", "invalid regex", "(unclosed"});
+  expect_runtime_error(
+      [&] {
+        Multiopt(named, {{"a", "", sgd_factory()}, {"a", "", sgd_factory()}});
+      },
+      {"'a'", "unique"});
   OptimizerFactory null_factory = [](std::vector<torch::Tensor>) { return nullptr; };
   expect_runtime_error([&] { Multiopt(named, {{"null", "", null_factory}}); }, {"'null'", "returned no optimizer"});
   // A child's own refusal comes through: Muon does not take vectors.
@@ -135,8 +143,8 @@ std::unique_ptr<torch::optim::Optimizer> make_muon_adamw(std::vector<torch::Tens
   NamedParams named;
   for (size_t i = 0; i < params.size(); ++i)
     named.insert((params[i].dim() == 2 ? "w" : "b") + std::to_string(i), params[i]);
-  return std::make_unique<Multiopt>(named, std::vector<MultioptRoute>{{"muon", "^w", muon_factory()},
-                                                                      {"adamw", "^b", adamw_factory(0.01)}});
+  return std::make_unique<Multiopt>(
+      named, std::vector<MultioptRoute>{{"muon", "^w", muon_factory()}, {"adamw", "^b", adamw_factory(0.01)}});
 }
 
 TEST(OptimMultiopt, CheckpointHoldsEveryChild) {

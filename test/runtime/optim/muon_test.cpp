@@ -24,8 +24,8 @@ torch::Tensor reference_newton_schulz(torch::Tensor g, int64_t steps) {
   if (tall)
     x = x.t();
   for (int64_t i = 0; i < steps; ++i) {
-    torch::Tensor ax = x.matmul(x.t()).matmul(x);      // (X Xᵀ) X
-    torch::Tensor aax = x.matmul(x.t()).matmul(ax);    // (X Xᵀ)² X
+    torch::Tensor ax = x.matmul(x.t()).matmul(x);   // (X Xᵀ) X
+    torch::Tensor aax = x.matmul(x.t()).matmul(ax); // (X Xᵀ)² X
     x = 3.4445 * x - 4.7750 * ax + 2.0315 * aax;
   }
   return tall ? x.t() : x;

@@ -144,7 +144,8 @@ class Apollo : public torch::optim::Optimizer {
 public:
   /// Optimizes `param_groups`; groups without options get `defaults`.
   /// Throws std::runtime_error for invalid options or a non-2-D parameter.
-  explicit Apollo(std::vector<torch::optim::OptimizerParamGroup> param_groups, ApolloOptions defaults = ApolloOptions());
+  explicit Apollo(std::vector<torch::optim::OptimizerParamGroup> param_groups,
+                  ApolloOptions defaults = ApolloOptions());
   /// Optimizes `params` as one group.
   explicit Apollo(std::vector<torch::Tensor> params, ApolloOptions defaults = ApolloOptions());
 
