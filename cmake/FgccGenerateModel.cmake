@@ -33,3 +33,31 @@ function(fgcc_generate_model)
   target_link_libraries(${GEN_TARGET} PRIVATE fgcc_models fgrt)
   fgrt_use_torch_pch(${GEN_TARGET})
 endfunction()
+
+# fgcc_generate_train(TARGET <exe> PROJECT <project dir> CONFIG <config name>
+#                     OUTPUT <dir>)
+#
+# The whole project of a training config (`fgcc -p PROJECT -t CONFIG -o
+# OUTPUT`), with its `train` program compiled here from the generated
+# train/main.cpp and model/model.cpp against the in-tree model library and
+# fgrt (the sources the project vendors), so a test pays two translation
+# units instead of the project's seventy.
+function(fgcc_generate_train)
+  cmake_parse_arguments(GEN "" "TARGET;PROJECT;CONFIG;OUTPUT" "" ${ARGN})
+  set(outputs ${GEN_OUTPUT}/train/main.cpp ${GEN_OUTPUT}/model/model.cpp ${GEN_OUTPUT}/model/model.hpp)
+  file(GLOB_RECURSE runtime_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/runtime/include/*.hpp)
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND fgcc -p ${GEN_PROJECT} -t ${GEN_CONFIG} -o ${GEN_OUTPUT}
+    COMMAND ${CMAKE_COMMAND} -E touch ${outputs}
+    DEPENDS fgcc fgcc-models-manifest fgcc-torch-manifest fgcc-runtime-manifest ${FGCC_GENERATE_MODEL_TEMPLATES}
+            ${runtime_headers}
+    COMMENT "Generating the training project of ${GEN_CONFIG}"
+    VERBATIM)
+  add_executable(${GEN_TARGET} ${GEN_OUTPUT}/train/main.cpp ${GEN_OUTPUT}/model/model.cpp)
+  target_include_directories(${GEN_TARGET} PRIVATE ${GEN_OUTPUT}/model)
+  target_link_libraries(${GEN_TARGET} PRIVATE fgcc_models fgrt)
+  fgrt_use_torch_pch(${GEN_TARGET})
+  # bin/: the project has a train/ directory of its own.
+  set_target_properties(${GEN_TARGET} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${GEN_OUTPUT}/bin OUTPUT_NAME train)
+endfunction()

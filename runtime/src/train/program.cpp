@@ -29,6 +29,24 @@ std::string option_name(const std::string &name) {
   return out;
 }
 
+/// An integer option's check: at least `minimum`, with a message a user
+/// can act on (CLI11's own range check prints the whole double range).
+CLI::Validator at_least(int64_t minimum) {
+  std::string what = minimum == 0 ? "a non-negative integer" : "an integer >= " + std::to_string(minimum);
+  return CLI::Validator(
+      [minimum, what](std::string &text) -> std::string {
+        try {
+          size_t used = 0;
+          long long value = std::stoll(text, &used);
+          if (used == text.size() && value >= minimum)
+            return "";
+        } catch (const std::exception &) {
+        }
+        return "'" + text + "' is not " + what;
+      },
+      minimum == 0 ? "INT>=0" : "INT>=" + std::to_string(minimum));
+}
+
 /// The first line of a LibTorch error (the rest is a C++ backtrace).
 std::string first_line(const std::string &message) { return message.substr(0, message.find('\n')); }
 
@@ -43,27 +61,27 @@ CommandLine::CommandLine(const std::string &title, const std::string &descriptio
   app.get_formatter()->column_width(34);
   app.option_defaults()->group("Run");
   app.add_option("--output-dir", output_dir_, "Directory for checkpoints, logs and the tokenizer");
-  app.add_option("--max-steps", max_steps_, "Optimizer steps to train for")->check(CLI::PositiveNumber);
+  app.add_option("--max-steps", max_steps_, "Optimizer steps to train for")->check(at_least(1));
   app.add_option("--batch-size", batch_size_, "Sequences per micro-step (train and eval)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--seq-len", seq_len_, "Tokens per sequence")->check(CLI::Range(int64_t(2), int64_t(1) << 20));
+      ->check(at_least(1));
+  app.add_option("--seq-len", seq_len_, "Tokens per sequence")->check(at_least(2));
   app.add_option("--gradient-accumulation-steps", gradient_accumulation_steps_, "Micro-steps per optimizer step")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--logging-steps", logging_steps_, "Log every N steps (0: never)")->check(CLI::NonNegativeNumber);
-  app.add_option("--eval-steps", eval_steps_, "Evaluate every N steps (0: never)")->check(CLI::NonNegativeNumber);
+      ->check(at_least(1));
+  app.add_option("--logging-steps", logging_steps_, "Log every N steps (0: never)")->check(at_least(0));
+  app.add_option("--eval-steps", eval_steps_, "Evaluate every N steps (0: never)")->check(at_least(0));
   app.add_option("--save-steps", save_steps_, "Save a checkpoint every N steps (0: only at the end)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   app.add_option("--resume", resume_, "Resume from 'latest' or a checkpoint directory");
   app.add_option("--seed", seed_, "Seed of initialisation, dropout and data order");
-  app.add_option("--threads", threads_, "Intra-op threads (0: LibTorch's default)")->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", threads_, "Intra-op threads (0: LibTorch's default)")->check(at_least(0));
   app.add_option("--dtype", dtype_, "float32 or bfloat16")->check(CLI::IsMember({"float32", "bfloat16"}));
   app.add_option("--device", device_, "cpu, cuda or cuda:N");
   app.add_option("--corpus", corpus_, "'synthetic' or a .txt / .jsonl file");
   app.add_option("--tokenizer", tokenizer_, "A tokenizer.json (or its directory) instead of training one");
   app.option_defaults()->group("Benchmark (random tokens; prints tokens_per_s=N last)");
   app.add_flag("--benchmark", benchmark_, "Time training steps instead of training");
-  app.add_option("--steps", steps_, "Timed steps")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--warmup-steps", warmup_steps_, "Untimed steps first")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--steps", steps_, "Timed steps")->capture_default_str()->check(at_least(1));
+  app.add_option("--warmup-steps", warmup_steps_, "Untimed steps first")->capture_default_str()->check(at_least(0));
   app.option_defaults()->group("Config variables");
 }
 
