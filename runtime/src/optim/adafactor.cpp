@@ -61,8 +61,11 @@ torch::Tensor stochastic_round_to_bf16(const torch::Tensor &value, const torch::
 
 namespace {
 
+/// Root mean square, as a number (only the relative step needs it on the
+/// host).
 double rms(const torch::Tensor &tensor) { return tensor.square().mean().sqrt().item<double>(); }
 
+/// Throws for an out-of-range option of one group.
 void validate(const AdafactorOptions &options) {
   detail::require_option(options.lr() >= 0, "Adafactor", "lr", "must be >= 0");
   detail::require_option(options.decay_rate() < 0, "Adafactor", "decay_rate", "must be < 0");
@@ -73,12 +76,15 @@ void validate(const AdafactorOptions &options) {
   detail::require_betas("Adafactor", options.betas());
 }
 
+/// The reference defines no factorisation beyond matrices; refusing is
+/// clearer than guessing one.
 void require_at_most_2d(const torch::Tensor &param) {
   if (param.dim() > 2)
     throw std::runtime_error("Adafactor: parameter of shape " + detail::shape_string(param) +
                              " has more than 2 dimensions; only scalars, vectors and matrices are supported");
 }
 
+/// Zero statistics: [rows] and [cols] for a matrix, the full shape otherwise.
 void init_state(AdafactorParamState &state, const torch::Tensor &param) {
   auto options = param.options();
   if (param.dim() == 2) {
@@ -93,6 +99,7 @@ void init_state(AdafactorParamState &state, const torch::Tensor &param) {
 /// unclipped update u (fp32).
 torch::Tensor scaled_gradient(AdafactorParamState &state, const torch::Tensor &grad, double beta2t, double eps1) {
   torch::Tensor squared = grad.square() + eps1;
+  // The statistics live in the parameter's dtype but are updated in fp32.
   torch::Tensor row = state.row().to(torch::kFloat32);
   if (!state.col().defined()) {
     row.lerp_(squared, 1.0 - beta2t);
@@ -137,8 +144,9 @@ torch::Tensor Adafactor::step(LossClosure closure) {
           master.mul_(1.0 - lr * options.weight_decay()); // step 2
 
         torch::Tensor update = scaled_gradient(state, param.grad().to(torch::kFloat32), beta2t, eps1);
-        update.div_(std::max(1.0, rms(update) / options.clip_threshold())); // step 7
-        master.sub_(lr * update);                                           // step 8
+        // Step 7 as tensor ops: no device synchronisation on the common path.
+        update.div_(torch::clamp_min(update.square().mean().sqrt() / options.clip_threshold(), 1.0));
+        master.sub_(lr * update); // step 8
 
         if (options.bf16_stochastic_round() && param.scalar_type() == torch::kBFloat16) {
           torch::Tensor bits = torch::randint(0, 1 << 16, param.sizes(), rounding_generator_, torch::kInt32);

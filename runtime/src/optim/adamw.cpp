@@ -41,6 +41,7 @@ void AdamWParamState::serialize(torch::serialize::InputArchive &archive) {
 
 namespace {
 
+/// Throws for an out-of-range option of one group.
 void validate(const AdamWOptions &options) {
   detail::require_option(options.lr() >= 0, "AdamW", "lr", "must be >= 0");
   detail::require_option(options.eps() >= 0, "AdamW", "eps", "must be >= 0");
@@ -55,12 +56,15 @@ void update_param(const AdamWOptions &options, AdamWParamState &state, torch::Te
   const int64_t t = state.step() + 1;
   state.step(t);
 
+  // Everything runs on the master copy, so for bf16 parameters the decay
+  // and the update are rounded once, together, at the end.
   torch::Tensor master = detail::master_copy(param);
   torch::Tensor grad = param.grad().to(master.scalar_type());
   if (options.weight_decay() > 0)
     master.add_(master, -lr * options.weight_decay());
   state.exp_avg().lerp_(grad, 1.0 - beta1);
   state.exp_avg_sq().lerp_(grad.square(), 1.0 - beta2);
+  // eps on the uncorrected sqrt(v): the reference's placement (see header).
   torch::Tensor update = state.exp_avg() / (state.exp_avg_sq().sqrt() + options.eps());
   const double step_size = lr * std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t));
   master.add_(update, -step_size);
@@ -79,6 +83,8 @@ AdamW::AdamW(std::vector<torch::Tensor> params, AdamWOptions defaults)
 
 torch::Tensor AdamW::step(LossClosure closure) {
   return detail::step_each_param<AdamWOptions>(*this, closure, [&](const AdamWOptions &options, torch::Tensor &param) {
+    // Moments in the working dtype: fp32 for bf16 parameters, whose 8-bit
+    // mantissa could not hold (1 − beta2)·g² increments.
     auto &state = detail::state_of<AdamWParamState>(state_, param, [&](AdamWParamState &fresh) {
       auto moments = torch::zeros_like(param, param.options().dtype(detail::working_dtype(param)));
       fresh.exp_avg(moments);

@@ -80,6 +80,8 @@ ProjectorSlot &ProjectorSlot::operator=(const ProjectorSlot &other) {
   return *this;
 }
 
+// The projector goes into a sub-archive of its own: its fields depend on
+// its kind, which load_projector reads back first.
 void ApolloParamState::serialize(torch::serialize::OutputArchive &archive) const {
   detail::write_value(archive, "step", step());
   archive.write("exp_avg", exp_avg());
@@ -102,6 +104,7 @@ void ApolloParamState::serialize(torch::serialize::InputArchive &archive) {
 
 namespace {
 
+/// Throws for an out-of-range option of one group.
 void validate(const ApolloOptions &options) {
   detail::require_option(options.lr() >= 0, "Apollo", "lr", "must be >= 0");
   detail::require_option(options.eps() >= 0, "Apollo", "eps", "must be >= 0");
@@ -142,11 +145,14 @@ torch::Tensor limit_norm_growth(ApolloParamState &state, const torch::Tensor &up
     state.update_norm(norm);
     return update;
   }
+  // Tensor ops throughout: no device synchronisation per parameter.
   torch::Tensor limiter = torch::clamp_min(norm / (state.update_norm() + 1e-8), 1.01) / 1.01;
   state.update_norm(norm / limiter);
   return update / limiter;
 }
 
+/// The rule of apollo.hpp on one parameter, in the parameter's dtype (as the
+/// reference computes it).
 void update_param(const ApolloOptions &options, ApolloParamState &state, torch::Tensor &param) {
   auto [beta1, beta2] = options.betas();
   const torch::Tensor &grad = param.grad();
@@ -176,6 +182,7 @@ void update_param(const ApolloOptions &options, ApolloParamState &state, torch::
   param.add_(update, -lr_t);
 }
 
+/// Apollo's parameter check, in the shape std::for_each takes.
 void require_matrix(const torch::Tensor &param) { detail::require_matrix("Apollo", param); }
 
 } // namespace

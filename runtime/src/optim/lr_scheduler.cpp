@@ -11,8 +11,11 @@ namespace fgrt::optim {
 
 namespace {
 
+/// lrs as a float64 tensor: archives store tensors, and float64 keeps them
+/// exact.
 torch::Tensor to_tensor(const std::vector<double> &values) { return torch::tensor(values, torch::kFloat64); }
 
+/// The inverse of to_tensor.
 std::vector<double> to_vector(const torch::Tensor &tensor) {
   torch::Tensor contiguous = tensor.to(torch::kFloat64).contiguous();
   return std::vector<double>(contiguous.data_ptr<double>(), contiguous.data_ptr<double>() + contiguous.numel());
@@ -28,6 +31,8 @@ LRScheduler::LRScheduler(torch::optim::Optimizer &optimizer) : optimizer_(optimi
 void LRScheduler::initial_step() { apply_epoch(0); }
 
 void LRScheduler::step() {
+  // A scheduler that never set epoch 0 would silently skip it; that is a bug
+  // of the concrete class, not of the configuration.
   if (last_epoch_ < 0)
     throw std::logic_error(kind() + ": step() on a scheduler whose constructor did not call initial_step()");
   apply_epoch(last_epoch_ + 1);
@@ -62,11 +67,14 @@ void LRScheduler::load(torch::serialize::InputArchive &archive) {
   } catch (const std::exception &error) {
     throw std::runtime_error(kind() + ": cannot load the scheduler state: " + error.what());
   }
+  // The group lrs of another schedule would be applied silently otherwise.
   if (saved_kind != kind())
     throw std::runtime_error(kind() + ": the checkpoint holds the state of a " + saved_kind + " scheduler");
   if (base_lrs.numel() != int64_t(base_lrs_.size()) || last_lr.numel() != int64_t(base_lrs_.size()))
     throw std::runtime_error(kind() + ": the checkpoint schedules " + std::to_string(base_lrs.numel()) +
                              " param groups, the optimizer has " + std::to_string(base_lrs_.size()));
+  // Only now, after every check, is the scheduler changed: a refused
+  // checkpoint leaves it as it was.
   last_epoch_ = last_epoch;
   base_lrs_ = to_vector(base_lrs);
   last_lr_ = to_vector(last_lr);

@@ -25,6 +25,8 @@ void MultioptOptions::serialize(torch::serialize::InputArchive &archive) {
 
 namespace {
 
+/// The route's regex; a syntax error is a configuration error, reported
+/// with the route's name rather than std::regex's bare message.
 std::regex compile_route(const MultioptRoute &route) {
   try {
     return std::regex(route.pattern, std::regex::ECMAScript);
@@ -34,6 +36,8 @@ std::regex compile_route(const MultioptRoute &route) {
   }
 }
 
+/// "name: \"pattern\", ..." for the unmatched-parameter message, so the
+/// user sees which patterns the name was tried against.
 std::string describe_patterns(const std::vector<MultioptRoute> &routes) {
   std::string listed;
   for (const auto &route : routes)
@@ -41,6 +45,8 @@ std::string describe_patterns(const std::vector<MultioptRoute> &routes) {
   return listed;
 }
 
+/// Route names key the children in checkpoints, so two equal names would
+/// make one child's state overwrite the other's.
 void require_unique_names(const std::vector<MultioptRoute> &routes) {
   std::set<std::string> seen;
   for (const auto &route : routes)
@@ -48,6 +54,7 @@ void require_unique_names(const std::vector<MultioptRoute> &routes) {
       throw std::runtime_error("Multiopt: two routes are named '" + route.name + "'; route names must be unique");
 }
 
+/// The archive key of a child's state.
 std::string child_key(const std::string &name) { return "child/" + name; }
 
 } // namespace
@@ -55,6 +62,8 @@ std::string child_key(const std::string &name) { return "child/" + name; }
 Multiopt::Multiopt(const torch::OrderedDict<std::string, torch::Tensor> &named_parameters,
                    std::vector<MultioptRoute> routes)
     : Optimizer(std::vector<torch::optim::OptimizerParamGroup>{}, std::make_unique<MultioptOptions>()) {
+  // The base starts empty: its groups (the mirrors) can only be added once
+  // the children exist.
   require_unique_names(routes);
   build_children(named_parameters, routes);
   add_mirror_groups();
@@ -65,6 +74,8 @@ void Multiopt::build_children(const torch::OrderedDict<std::string, torch::Tenso
   std::vector<std::regex> patterns;
   for (const auto &route : routes)
     patterns.push_back(compile_route(route));
+  // Parameters are collected per route first, so each factory is called
+  // once with all of its parameters in named_parameters order.
   std::vector<std::vector<torch::Tensor>> routed(routes.size());
   for (const auto &item : named_parameters) {
     size_t index = 0;
@@ -77,6 +88,8 @@ void Multiopt::build_children(const torch::OrderedDict<std::string, torch::Tenso
     route_of_[item.key()] = routes[index].name;
   }
   for (size_t i = 0; i < routes.size(); ++i) {
+    // An optimizer over nothing would only clutter checkpoints (and Python's
+    // refuse empty parameter lists), so an unused route builds no child.
     if (routed[i].empty())
       continue;
     auto optimizer = routes[i].factory(routed[i]);
@@ -86,6 +99,8 @@ void Multiopt::build_children(const torch::OrderedDict<std::string, torch::Tenso
   }
 }
 
+// The mirrors start with the children's own lrs, so a scheduler built on
+// the Multiopt records the lrs the factories chose as its base lrs.
 void Multiopt::add_mirror_groups() {
   for (auto &child : children_)
     for (auto &group : child.optimizer->param_groups())
@@ -93,6 +108,8 @@ void Multiopt::add_mirror_groups() {
                                                         std::make_unique<MultioptOptions>(group.options().get_lr())));
 }
 
+// Mirror k belongs to the k-th child group in (child, group) order, the
+// order add_mirror_groups created them in.
 void Multiopt::push_lrs_to_children() {
   size_t mirror = 0;
   for (auto &child : children_)
@@ -101,6 +118,8 @@ void Multiopt::push_lrs_to_children() {
 }
 
 torch::Tensor Multiopt::step(LossClosure closure) {
+  // The closure runs once here; children get none, or each would rerun the
+  // forward and backward pass.
   torch::Tensor loss = detail::run_closure(closure);
   push_lrs_to_children();
   for (auto &child : children_)
@@ -109,12 +128,15 @@ torch::Tensor Multiopt::step(LossClosure closure) {
 }
 
 void Multiopt::save(torch::serialize::OutputArchive &archive) const {
+  // The child list goes first so that load can refuse a checkpoint of a
+  // differently routed model before touching any child.
   detail::write_value(archive, "children", child_names());
   for (const auto &child : children_) {
     torch::serialize::OutputArchive child_archive(archive.compilation_unit());
     child.optimizer->save(child_archive);
     archive.write(child_key(child.name), child_archive);
   }
+  // float64, so the lrs come back bit for bit.
   std::vector<double> lrs;
   for (const auto &group : param_groups_)
     lrs.push_back(group.options().get_lr());
@@ -139,6 +161,7 @@ void Multiopt::load(torch::serialize::InputArchive &archive) {
   if (lrs.numel() != int64_t(param_groups_.size()))
     throw std::runtime_error("Multiopt: the checkpoint has " + std::to_string(lrs.numel()) + " group lrs, expected " +
                              std::to_string(param_groups_.size()));
+  // The mirrors are authoritative: they are what a scheduler set last.
   for (size_t i = 0; i < param_groups_.size(); ++i)
     param_groups_[i].options().set_lr(lrs[int64_t(i)].item<double>());
   push_lrs_to_children();

@@ -39,8 +39,12 @@ void MuonParamState::serialize(torch::serialize::InputArchive &archive) {
 }
 
 torch::Tensor newton_schulz_orthogonalize(const torch::Tensor &update, int64_t steps) {
+  // Coefficients of Jordan's quintic: a large a makes small singular values
+  // grow fast, at the price of leaving them near, not at, 1.
   constexpr double a = 3.4445, b = -4.7750, c = 2.0315;
   const bool tall = update.size(0) > update.size(1);
+  // Frobenius normalisation bounds every singular value by 1, inside the
+  // iteration's region of convergence.
   torch::Tensor x = update / (update.norm() + 1e-7);
   if (tall)
     x = x.t();
@@ -54,6 +58,7 @@ torch::Tensor newton_schulz_orthogonalize(const torch::Tensor &update, int64_t s
 
 namespace {
 
+/// Throws for an out-of-range option of one group.
 void validate(const MuonOptions &options) {
   detail::require_option(options.lr() >= 0, "Muon", "lr", "must be >= 0");
   detail::require_option(options.momentum() >= 0 && options.momentum() < 1, "Muon", "momentum", "must lie in [0, 1)");
@@ -61,14 +66,18 @@ void validate(const MuonOptions &options) {
   detail::require_option(options.ns_steps() >= 1, "Muon", "ns_steps", "must be >= 1");
 }
 
+/// Muon's parameter check, in the shape std::for_each takes.
 void require_matrix(const torch::Tensor &param) { detail::require_matrix("Muon", param); }
 
+/// The rule of muon.hpp on one parameter, in the parameter's dtype.
 void update_param(const MuonOptions &options, MuonParamState &state, torch::Tensor &param) {
   const torch::Tensor &grad = param.grad();
   torch::Tensor &buffer = state.momentum_buffer();
   buffer.lerp_(grad, 1.0 - options.momentum());
   torch::Tensor direction = options.nesterov() ? grad.lerp(buffer, options.momentum()) : buffer;
   torch::Tensor orthogonal = newton_schulz_orthogonalize(direction.to(param.scalar_type()), options.ns_steps());
+  // An orthogonal [rows, cols] matrix with rows > cols has smaller entries;
+  // sqrt(rows/cols) restores their size.
   const double shape_scale = std::sqrt(std::max(1.0, double(param.size(0)) / double(param.size(1))));
   if (options.weight_decay() > 0)
     param.mul_(1.0 - options.lr() * options.weight_decay());

@@ -13,6 +13,8 @@ void require_option(bool ok, const std::string &owner, const std::string &field,
     throw std::runtime_error(owner + ": option '" + field + "' " + problem);
 }
 
+// beta = 1 would freeze a moment at its initial zero and divide by zero in
+// the bias correction 1 − beta^t.
 void require_betas(const std::string &owner, const std::tuple<double, double> &betas) {
   auto in_unit_interval = [](double beta) { return beta >= 0.0 && beta < 1.0; };
   std::ostringstream got;
@@ -34,6 +36,8 @@ void require_matrix(const std::string &owner, const torch::Tensor &param) {
                              "optimizer with Multiopt)");
 }
 
+// The closure computes a loss and its gradients, which the caller's
+// NoGradGuard (or an outer one) must not suppress.
 torch::Tensor run_closure(const torch::optim::Optimizer::LossClosure &closure) {
   if (!closure)
     return {};
@@ -50,6 +54,8 @@ torch::ScalarType working_dtype(const torch::Tensor &param) {
   return (dtype == torch::kHalf || dtype == torch::kBFloat16) ? torch::kFloat32 : dtype;
 }
 
+// Returning the parameter itself for fp32 keeps the common case free of
+// copies: the update then lands in place and store_master does nothing.
 torch::Tensor master_copy(const torch::Tensor &param) {
   if (working_dtype(param) == param.scalar_type())
     return param;

@@ -16,6 +16,7 @@ namespace fgrt::optim {
 
 namespace {
 
+/// The kinds load_projector dispatches on (saved in every checkpoint).
 constexpr const char *kRandomKind = "random";
 constexpr const char *kOnlinePCAKind = "online_pca";
 
@@ -27,12 +28,15 @@ at::Generator seeded_generator(int64_t seed) {
   return at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
 }
 
-/// The dtype/device pair of A, as saved in a checkpoint.
+/// Saves the dtype and device A is moved to. A lazy projector stores no
+/// matrix, so without these a restored one would not know them before its
+/// next refresh.
 void write_target(torch::serialize::OutputArchive &archive, const torch::TensorOptions &target) {
   detail::write_value(archive, "dtype", int64_t(c10::typeMetaToScalarType(target.dtype())));
   detail::write_value(archive, "device", target.device().str());
 }
 
+/// Reads what write_target saved.
 torch::TensorOptions read_target(torch::serialize::InputArchive &archive) {
   auto dtype = static_cast<torch::ScalarType>(detail::read_value<int64_t>(archive, "dtype"));
   return torch::TensorOptions().dtype(dtype).device(torch::Device(detail::read_value<std::string>(archive, "device")));
@@ -63,6 +67,8 @@ SubspaceProjector::SubspaceProjector(const std::string &owner, int64_t rank, int
                          "must be \"left\" or \"right\", got \"" + proj_type_ + "\"");
 }
 
+// Counting calls (not refreshes) makes the period independent of what a
+// refresh does, as in the reference.
 void SubspaceProjector::step(const torch::Tensor &gradient) {
   if (steps_taken_ % update_steps_ == 0)
     refresh(gradient);
@@ -107,6 +113,8 @@ RandProjector::RandProjector(RandProjectorOptions options)
                          "must be \"normal\" or \"orthogonal\", got \"" + options_.init() + "\"");
 }
 
+// Drawing in fp32 on the CPU from the projector's own generator makes A
+// independent of the device and of every other random draw of the run.
 torch::Tensor RandProjector::draw_matrix() {
   auto shape = matrix_shape();
   if (options_.init() == "orthogonal")
@@ -115,6 +123,8 @@ torch::Tensor RandProjector::draw_matrix() {
 }
 
 void RandProjector::refresh(const torch::Tensor &gradient) {
+  // Created on first use, not in the constructor, so that an unseeded
+  // projector draws its seed when training starts, after manual_seed.
   if (!generator_)
     generator_ = seeded_generator(options_.seed());
   target_ = gradient.options();
@@ -168,6 +178,8 @@ std::unique_ptr<RandProjector> RandProjector::restore(torch::serialize::InputArc
   return projector;
 }
 
+// at::Generator and Tensor copies share their storage; a clone must not
+// advance or overwrite the original's generator or matrix.
 std::unique_ptr<SubspaceProjector> RandProjector::clone() const {
   auto copy = std::make_unique<RandProjector>(*this);
   if (generator_)
@@ -206,6 +218,8 @@ double OnlinePCAProjector::reconstruction_error(const torch::Tensor &x) {
 }
 
 void OnlinePCAProjector::fit(const torch::Tensor &x, int64_t max_steps, bool early_stop) {
+  // Step size and stopping threshold scale with the data's variance, so the
+  // fit behaves the same for gradients of any magnitude.
   const double variance = x.var().item<double>();
   const double lr = 1.0 / (variance + 1e-6);
   const double loss_change_target = 1e-4 * variance;
@@ -221,6 +235,8 @@ void OnlinePCAProjector::fit(const torch::Tensor &x, int64_t max_steps, bool ear
     if (!early_stop)
       continue;
     const double loss = error.square().mean().item<double>();
+    // Stop once the loss still falls but by less than the threshold; a
+    // rising loss keeps iterating (the step may overshoot at first).
     if (previous_loss) {
       const double change = loss - *previous_loss;
       if (change <= 0 && change >= -loss_change_target)
@@ -230,6 +246,8 @@ void OnlinePCAProjector::fit(const torch::Tensor &x, int64_t max_steps, bool ear
   }
 }
 
+// The first refresh fits from scratch; later ones track a slowly moving
+// subspace, for which one step per refresh is enough.
 void OnlinePCAProjector::refresh(const torch::Tensor &gradient) {
   if (matrix_.defined()) {
     fit(gradient, 1, false);

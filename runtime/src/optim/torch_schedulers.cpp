@@ -22,6 +22,8 @@ LinearLR::LinearLR(torch::optim::Optimizer &optimizer, LinearLROptions options)
   initial_step();
 }
 
+// The closed form, where torch multiplies ratios step by step: equal up to
+// a few ulps, and independent of the lr a previous step left behind.
 double LinearLR::lr_at(double base_lr, int64_t epoch) const {
   const double done = double(std::min(epoch, options_.total_iters())) / double(options_.total_iters());
   return base_lr * (options_.start_factor() + (options_.end_factor() - options_.start_factor()) * done);
@@ -60,6 +62,8 @@ SequentialLR::SequentialLR(torch::optim::Optimizer &optimizer, SequentialLROptio
   initial_step();
 }
 
+// upper_bound: at a milestone the next child is active (torch's
+// bisect_right), starting from its own epoch 0.
 double SequentialLR::lr_at(double base_lr, int64_t epoch) const {
   const size_t active = std::upper_bound(milestones_.begin(), milestones_.end(), epoch) - milestones_.begin();
   const int64_t start = active == 0 ? 0 : milestones_[active - 1];

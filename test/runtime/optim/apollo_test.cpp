@@ -16,6 +16,7 @@
 namespace fgrt::optim::test {
 namespace {
 
+/// A gradient-shaped random matrix (no autograd needed for projectors).
 torch::Tensor gradient_like(std::vector<int64_t> shape, uint64_t seed) { return random_param(shape, seed).detach(); }
 
 TEST(OptimProjector, DownAndUpLayouts) {
@@ -50,6 +51,8 @@ std::vector<torch::Tensor> matrices_over_steps(SubspaceProjector &projector, int
 }
 
 TEST(OptimProjector, RandomMatrixRefreshesEveryUpdateStepsLazyOrNot) {
+  // Lazy replay and stored matrices must be the same matrices: the lazy
+  // mode is a memory trade, not a different projection.
   auto options = RandProjectorOptions().rank(2).dim(6).update_steps(3).seed(42);
   RandProjector lazy(options), stored(RandProjectorOptions(options).lazy(false));
   auto lazy_seen = matrices_over_steps(lazy, 7), stored_seen = matrices_over_steps(stored, 7);
@@ -117,6 +120,8 @@ TEST(OptimProjector, SavesAndRestoresEveryKind) {
     round_trip([&](auto &archive) { projector->save(archive); },
                [&](auto &archive) { restored = load_projector(archive); });
     EXPECT_EQ(restored->steps_taken(), 1);
+    // Different gradients per call: an online-PCA refit that used stale
+    // state would diverge.
     for (int i = 0; i < 3; ++i) { // crosses a refresh
       projector->step(x * (i + 2));
       restored->step(x * (i + 2));
@@ -170,6 +175,9 @@ torch::Tensor reference_apollo(torch::Tensor p, const torch::Tensor &a, int64_t 
   return p;
 }
 
+/// Runs Apollo and the re-statement on the same parameter; the projection
+/// matrix is read from the optimizer after its first step (random matrices
+/// cannot be re-derived independently) and held for the rest.
 void expect_apollo_matches_reference(std::vector<int64_t> shape, ApolloOptions options, int64_t steps) {
   options.update_steps(100).seed(17);
   torch::Tensor param = random_param(shape, 21);
@@ -219,6 +227,7 @@ TEST(OptimApollo, StateShapesFollowTheShortSide) {
   EXPECT_EQ(tall_state.exp_avg_sq().sizes(), torch::IntArrayRef({3, 10}));
 }
 
+// update_steps 2 puts projector refreshes on both sides of the checkpoint.
 TEST(OptimApollo, ResumesBitExactWithEachProjector) {
   for (auto options : {ApolloOptions(0.01).rank(2).update_steps(2).seed(3),
                        ApolloOptions(0.01).rank(2).update_steps(2).lazy(false).init("orthogonal"),

@@ -19,6 +19,8 @@
 namespace fgrt::optim::test {
 namespace {
 
+/// Two groups with different base lrs: a schedule that mixed up groups, or
+/// added instead of multiplied, shows up.
 const std::vector<double> kBaseLrs = {0.1, 0.003};
 
 /// An SGD optimizer with one group per entry of kBaseLrs.
@@ -38,8 +40,10 @@ void expect_schedule(LRScheduler &scheduler, torch::optim::Optimizer &optimizer,
     ASSERT_EQ(scheduler.last_epoch(), epoch);
     for (size_t g = 0; g < kBaseLrs.size(); ++g) {
       const double expected = formula(kBaseLrs[g], epoch);
+      // Same formula, same double operations up to reordering: 1e-15.
       EXPECT_NEAR(scheduler.last_lr()[g], expected, 1e-15 * std::abs(expected) + 1e-18)
           << scheduler.kind() << " epoch " << epoch << " group " << g;
+      // What the optimizer will use is exactly what the scheduler reports.
       EXPECT_EQ(optimizer.param_groups()[g].options().get_lr(), scheduler.last_lr()[g]);
     }
     scheduler.step();
@@ -136,6 +140,8 @@ TEST(OptimScheduler, SequentialRestartsEachChildAtItsMilestone) {
 /// Builds one kind of scheduler on an optimizer, for the resume test.
 using MakeScheduler = std::function<std::unique_ptr<LRScheduler>(torch::optim::Optimizer &)>;
 
+/// One configuration of each scheduler, with phase changes inside the
+/// 13 steps of the resume test so the resume crosses them.
 std::vector<MakeScheduler> every_scheduler() {
   return {
       [](auto &o) {
@@ -192,6 +198,7 @@ TEST(OptimScheduler, ResumeContinuesBitForBit) {
     round_trip([&](auto &archive) { first->save(archive); }, [&](auto &archive) { resumed->load(archive); });
     EXPECT_EQ(resumed->last_epoch(), 5);
     EXPECT_EQ(resumed_optimizer->param_groups()[0].options().get_lr(), first->last_lr()[0]);
+    // Exact equality: closed forms of the same epoch give the same doubles.
     EXPECT_EQ(lr_history(*resumed_optimizer, *resumed, 8), expected) << resumed->kind();
   }
 }
@@ -203,6 +210,7 @@ TEST(OptimScheduler, RefusesAnotherSchedulersCheckpoint) {
   expect_runtime_error(
       [&] { round_trip([&](auto &archive) { linear.save(archive); }, [&](auto &archive) { constant.load(archive); }); },
       {"ConstantLR", "LinearLR"});
+  // A checkpoint of a two-group optimizer cannot schedule a one-group one.
   SGD one_group({random_param({2}, 0)});
   ConstantLR single(one_group, ConstantLROptions());
   expect_runtime_error(

@@ -43,7 +43,7 @@ namespace fgrt::optim {
 /// Hyperparameters of Adafactor (per parameter group).
 struct AdafactorOptions : public torch::optim::OptimizerCloneableOptions<AdafactorOptions> {
   /// Options with learning rate `lr`.
-  explicit AdafactorOptions(double lr = 1e-3);
+  AdafactorOptions(double lr = 1e-3);
   /// Learning rate (the relative step size when `relative_step`).
   TORCH_ARG(double, lr) = 1e-3;
   /// Exponent of the beta2 schedule 1 - t^decay_rate.
@@ -97,10 +97,9 @@ public:
   static constexpr uint64_t kStochasticRoundSeed = 5489;
 
   /// Optimizes `param_groups`; groups without options get `defaults`.
-  explicit Adafactor(std::vector<torch::optim::OptimizerParamGroup> param_groups,
-                     AdafactorOptions defaults = AdafactorOptions());
+  explicit Adafactor(std::vector<torch::optim::OptimizerParamGroup> param_groups, AdafactorOptions defaults = {});
   /// Optimizes `params` as one group.
-  explicit Adafactor(std::vector<torch::Tensor> params, AdafactorOptions defaults = AdafactorOptions());
+  explicit Adafactor(std::vector<torch::Tensor> params, AdafactorOptions defaults = {});
 
   /// One update of every parameter that has a gradient. Throws
   /// std::runtime_error for a parameter of more than 2 dimensions.

@@ -28,8 +28,9 @@ namespace fgrt::optim {
 
 /// Hyperparameters of AdamW (per parameter group).
 struct AdamWOptions : public torch::optim::OptimizerCloneableOptions<AdamWOptions> {
-  /// Options with learning rate `lr` and the other fields at their defaults.
-  explicit AdamWOptions(double lr = 1e-3);
+  /// Options with learning rate `lr` and the other fields at their defaults
+  /// (implicit, as LibTorch's, so that a bare lr converts).
+  AdamWOptions(double lr = 1e-3);
   /// Learning rate.
   TORCH_ARG(double, lr) = 1e-3;
   /// Decay rates of the first and second moment averages.
@@ -71,9 +72,9 @@ class AdamW : public torch::optim::Optimizer {
 public:
   /// Optimizes `param_groups`; groups without options get `defaults`.
   /// Throws std::runtime_error for an out-of-range option.
-  explicit AdamW(std::vector<torch::optim::OptimizerParamGroup> param_groups, AdamWOptions defaults = AdamWOptions());
+  explicit AdamW(std::vector<torch::optim::OptimizerParamGroup> param_groups, AdamWOptions defaults = {});
   /// Optimizes `params` as one group.
-  explicit AdamW(std::vector<torch::Tensor> params, AdamWOptions defaults = AdamWOptions());
+  explicit AdamW(std::vector<torch::Tensor> params, AdamWOptions defaults = {});
 
   /// One update of every parameter that has a gradient; returns the
   /// closure's loss (or an undefined tensor without a closure).

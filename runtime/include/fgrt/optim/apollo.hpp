@@ -43,7 +43,7 @@ namespace fgrt::optim {
 /// Hyperparameters of Apollo (per parameter group).
 struct ApolloOptions : public torch::optim::OptimizerCloneableOptions<ApolloOptions> {
   /// Options with learning rate `lr`.
-  explicit ApolloOptions(double lr = 1e-3);
+  ApolloOptions(double lr = 1e-3);
   /// Learning rate.
   TORCH_ARG(double, lr) = 1e-3;
   /// Decay rates of the projected first and second moments.
@@ -144,10 +144,9 @@ class Apollo : public torch::optim::Optimizer {
 public:
   /// Optimizes `param_groups`; groups without options get `defaults`.
   /// Throws std::runtime_error for invalid options or a non-2-D parameter.
-  explicit Apollo(std::vector<torch::optim::OptimizerParamGroup> param_groups,
-                  ApolloOptions defaults = ApolloOptions());
+  explicit Apollo(std::vector<torch::optim::OptimizerParamGroup> param_groups, ApolloOptions defaults = {});
   /// Optimizes `params` as one group.
-  explicit Apollo(std::vector<torch::Tensor> params, ApolloOptions defaults = ApolloOptions());
+  explicit Apollo(std::vector<torch::Tensor> params, ApolloOptions defaults = {});
 
   /// One update of every parameter that has a gradient.
   torch::Tensor step(LossClosure closure = nullptr) override;

@@ -52,7 +52,7 @@ struct MultioptRoute {
 /// The options of a mirror group: only its lr, which a scheduler sets.
 struct MultioptOptions : public torch::optim::OptimizerCloneableOptions<MultioptOptions> {
   /// Options with learning rate `lr`.
-  explicit MultioptOptions(double lr = 0.0);
+  MultioptOptions(double lr = 0.0);
   /// Learning rate pushed to the mirrored child group before each step.
   TORCH_ARG(double, lr) = 0.0;
 

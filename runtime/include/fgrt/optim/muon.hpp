@@ -36,7 +36,7 @@ namespace fgrt::optim {
 /// Hyperparameters of Muon (per parameter group).
 struct MuonOptions : public torch::optim::OptimizerCloneableOptions<MuonOptions> {
   /// Options with learning rate `lr`.
-  explicit MuonOptions(double lr = 0.02);
+  MuonOptions(double lr = 0.02);
   /// Learning rate.
   TORCH_ARG(double, lr) = 0.02;
   /// Momentum coefficient of the buffer B.
@@ -80,9 +80,9 @@ class Muon : public torch::optim::Optimizer {
 public:
   /// Optimizes `param_groups`; groups without options get `defaults`.
   /// Throws std::runtime_error if a parameter is not 2-D.
-  explicit Muon(std::vector<torch::optim::OptimizerParamGroup> param_groups, MuonOptions defaults = MuonOptions());
+  explicit Muon(std::vector<torch::optim::OptimizerParamGroup> param_groups, MuonOptions defaults = {});
   /// Optimizes `params` as one group.
-  explicit Muon(std::vector<torch::Tensor> params, MuonOptions defaults = MuonOptions());
+  explicit Muon(std::vector<torch::Tensor> params, MuonOptions defaults = {});
 
   /// One update of every parameter that has a gradient.
   torch::Tensor step(LossClosure closure = nullptr) override;

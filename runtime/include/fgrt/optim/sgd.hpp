@@ -20,7 +20,7 @@ namespace fgrt::optim {
 /// Hyperparameters of SGD (per parameter group).
 struct SGDOptions : public torch::optim::OptimizerCloneableOptions<SGDOptions> {
   /// Options with learning rate `lr`.
-  explicit SGDOptions(double lr = 1e-3);
+  SGDOptions(double lr = 1e-3);
   /// Learning rate.
   TORCH_ARG(double, lr) = 1e-3;
 
@@ -39,9 +39,9 @@ public:
 class SGD : public torch::optim::Optimizer {
 public:
   /// Optimizes `param_groups`; groups without options get `defaults`.
-  explicit SGD(std::vector<torch::optim::OptimizerParamGroup> param_groups, SGDOptions defaults = SGDOptions());
+  explicit SGD(std::vector<torch::optim::OptimizerParamGroup> param_groups, SGDOptions defaults = {});
   /// Optimizes `params` as one group.
-  explicit SGD(std::vector<torch::Tensor> params, SGDOptions defaults = SGDOptions());
+  explicit SGD(std::vector<torch::Tensor> params, SGDOptions defaults = {});
 
   /// One update of every parameter that has a gradient.
   torch::Tensor step(LossClosure closure = nullptr) override;
