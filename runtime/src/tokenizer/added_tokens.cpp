@@ -66,6 +66,8 @@ const AddedTokenPattern *AddedTokenMatcher::longest_match_at(std::string_view te
 }
 
 std::vector<TextSegment> AddedTokenMatcher::split(std::string_view text) const {
+  // plain_start is where the pending plain-text segment begins; pos scans
+  // for the next match.
   std::vector<TextSegment> segments;
   std::size_t plain_start = 0;
   std::size_t pos = 0;
@@ -79,6 +81,7 @@ std::vector<TextSegment> AddedTokenMatcher::split(std::string_view text) const {
     pos = end;
     if (match->single_word && !is_standalone_word(text, begin, end))
       continue;
+    // lstrip never reaches back into a previous token's span.
     if (match->lstrip)
       begin = std::max(plain_start, whitespace_start_before(text, begin));
     if (match->rstrip)

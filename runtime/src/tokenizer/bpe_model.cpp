@@ -18,6 +18,7 @@ namespace {
 /// Ids beyond this many slots per token would make the id table mostly holes.
 constexpr int64_t kMaxIdSlack = 1 << 16;
 
+/// "<0xXX>" with upper-case hex digits, the reference's byte token names.
 std::string byte_fallback_token(unsigned byte) {
   char buffer[8];
   std::snprintf(buffer, sizeof(buffer), "<0x%02X>", byte);
@@ -26,14 +27,19 @@ std::string byte_fallback_token(unsigned byte) {
 
 /// A symbol of the word being merged: its token and linked-list neighbours.
 struct Symbol {
+  /// Token id, or -1 once merged into its left neighbour.
   int32_t id;
+  /// Index of the previous live symbol, or -1.
   int32_t prev;
+  /// Index of the next live symbol, or -1.
   int32_t next;
 };
 
 /// A possible merge of the symbol at `pos` with its right neighbour.
 struct Candidate {
+  /// Rank of the merge when queued; a mismatch later means it is stale.
   int32_t rank;
+  /// Index of the left symbol.
   int32_t pos;
   /// Lowest rank first, then leftmost (priority_queue pops the largest).
   bool operator<(const Candidate &other) const { return rank != other.rank ? rank > other.rank : pos > other.pos; }
@@ -57,6 +63,8 @@ BpeModel::BpeModel(const BpeModelSpec &spec) : fuse_unk_(spec.fuse_unk), ignore_
 }
 
 void BpeModel::index_vocab(const BpeModelSpec &spec) {
+  // Ids index a table, so they must be non-negative, fit int32 and not be
+  // so sparse that the table is mostly holes.
   int64_t max_id = -1;
   for (const auto &[token, id] : spec.vocab) {
     if (id < 0 || id >= std::numeric_limits<int32_t>::max())
@@ -78,6 +86,8 @@ void BpeModel::index_vocab(const BpeModelSpec &spec) {
 }
 
 void BpeModel::index_merges(const BpeModelSpec &spec) {
+  // Both halves and their concatenation must be tokens: merging produces
+  // the concatenation's id.
   for (std::size_t rank = 0; rank < spec.merges.size(); ++rank) {
     const auto &[left, right] = spec.merges[rank];
     const std::string field = "model.merges[" + std::to_string(rank) + "]";
@@ -152,6 +162,9 @@ std::vector<int32_t> BpeModel::initial_symbols(std::string_view word) const {
 }
 
 void BpeModel::apply_merges(std::vector<int32_t> &ids) const {
+  // Symbols form a linked list over the initial positions; a merge keeps the
+  // left symbol (new id) and unlinks the right one, then queues the two pairs
+  // the new symbol forms with its neighbours.
   const auto n = static_cast<int32_t>(ids.size());
   std::vector<Symbol> symbols(ids.size());
   std::priority_queue<Candidate> queue;

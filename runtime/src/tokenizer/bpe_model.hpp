@@ -52,25 +52,33 @@ public:
   std::size_t size() const { return ids_.size(); }
 
 private:
+  /// What merging a pair yields: its priority and the merged token's id.
   struct MergeRule {
     int32_t rank;
     int32_t result;
   };
+  /// Fills ids_ and tokens_ (validating ids).
   void index_vocab(const BpeModelSpec &spec);
+  /// Fills merges_ (validating that all tokens exist).
   void index_merges(const BpeModelSpec &spec);
   /// Step 2 above: the initial symbols of `word`.
   std::vector<int32_t> initial_symbols(std::string_view word) const;
   /// Step 3 above, in place.
   void apply_merges(std::vector<int32_t> &symbols) const;
+  /// The rule for the pair (left, right), or nullptr.
   const MergeRule *find_merge(int32_t left, int32_t right) const;
 
+  /// Vocab: token -> id.
   std::unordered_map<std::string, int32_t> ids_;
   /// Token by id; pointers into ids_' keys (stable: node-based map).
   std::vector<const std::string *> tokens_;
+  /// pair_key(left, right) -> rule.
   std::unordered_map<uint64_t, MergeRule> merges_;
   /// Id of "<0xXX>" per byte, -1 where missing (byte_fallback off: all -1).
   std::array<int32_t, 256> byte_fallback_ids_{};
+  /// Id of unk_token, -1 without one (unknown characters are dropped).
   int32_t unk_id_ = -1;
+  /// The spec's flags of the same names.
   bool fuse_unk_ = false;
   bool ignore_merges_ = false;
 };

@@ -37,10 +37,12 @@
 namespace fgrt::tokenizer {
 namespace {
 
+/// Throws "BpeTrainerOptions.<option>: <problem>".
 [[noreturn]] void fail_option(const char *option, const std::string &problem) {
   throw TokenizerError(std::string("BpeTrainerOptions.") + option + ": " + problem);
 }
 
+/// Checks every option before any work, so a typo fails fast.
 void validate_options(const BpeTrainerOptions &options) {
   if (options.vocab_size() < 1)
     fail_option("vocab_size", "must be at least 1, got " + std::to_string(options.vocab_size()));
@@ -68,6 +70,7 @@ void validate_options(const BpeTrainerOptions &options) {
     fail_option("add_bos", "needs a bos_token");
 }
 
+/// An option's role token, where "" means no such role.
 std::optional<std::string> optional_role(const std::string &token) {
   return token.empty() ? std::nullopt : std::optional<std::string>(token);
 }
@@ -108,6 +111,7 @@ TokenizerDefinition definition_skeleton(const BpeTrainerOptions &options) {
 /// The mutable state of one training run.
 class BpeTraining {
 public:
+  /// Vocab = special tokens, then the alphabet; words split into characters.
   BpeTraining(const BpeTrainerOptions &options, const std::unordered_map<std::string, int64_t> &word_counts);
   /// Runs merges until the vocab is full or no pair qualifies.
   void run();
@@ -115,10 +119,12 @@ public:
   void export_to(BpeModelSpec &model) const;
 
 private:
+  /// A distinct word as current token ids, and how often it occurred.
   struct Word {
     std::vector<int32_t> symbols;
     int64_t count;
   };
+  /// A (count, pair) snapshot in the queue.
   struct QueueEntry {
     int64_t count;
     uint64_t pair;
@@ -128,20 +134,30 @@ private:
     }
   };
 
+  /// Id of `token`, adding it to the vocab if new.
   int32_t intern(const std::string &token);
+  /// Adds the initial alphabet in code point order.
   void add_alphabet(const std::unordered_map<std::string, int64_t> &word_counts);
+  /// Counts all adjacent pairs and queues them.
   void count_initial_pairs();
+  /// Changes a pair's count by `delta`; a grown pair remembers `word` and is
+  /// collected in `grown` for re-queueing.
   void add_to_pair(uint64_t pair, int64_t delta, int32_t word, std::vector<uint64_t> &grown);
+  /// Replaces every (left, right) in word `word` by `merged`, updating counts.
   void rewrite_word(int32_t word, int32_t left, int32_t right, int32_t merged, std::vector<uint64_t> &grown);
+  /// Records the merge of `pair` and applies it to every word holding it.
   void merge(uint64_t pair);
 
   const BpeTrainerOptions &options_;
+  /// Vocab by id, and ids by token.
   std::vector<std::string> tokens_;
   std::unordered_map<std::string, int32_t> ids_;
+  /// See the file comment for these four.
   std::vector<Word> words_;
   std::unordered_map<uint64_t, int64_t> pair_counts_;
   std::unordered_map<uint64_t, std::vector<int32_t>> pair_words_;
   std::priority_queue<QueueEntry> queue_;
+  /// The learned merges, in order.
   std::vector<std::pair<std::string, std::string>> merges_;
 };
 

@@ -19,6 +19,9 @@
 
 namespace fgrt::tokenizer {
 
+// Contractions, letter runs, digit runs and punctuation runs, each with at
+// most one leading space; whitespace before a word is left for that word
+// (\s+(?!\S)), so "a  b" splits as "a", " ", " b".
 const char *const kGpt2SplitPattern = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
 namespace {
@@ -28,36 +31,45 @@ using ordered_json = nlohmann::ordered_json;
 
 //===-- Reading: typed accessors that name the field on error ------------===//
 
+/// Throws "<field>: <problem>"; the file path is prefixed by the caller.
 [[noreturn]] void fail(const std::string &field, const std::string &problem) {
   throw TokenizerError(field + ": " + problem);
 }
 
+/// "parent.key" (just "key" at the top level).
 std::string member_field(const std::string &parent, const std::string &key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
+/// "parent[index]".
 std::string element_field(const std::string &parent, std::size_t index) {
   return parent + "[" + std::to_string(index) + "]";
 }
 
+/// `value` if `ok`, else an error naming the expected and actual JSON types.
 const json &expect(const json &value, bool ok, const char *expected, const std::string &field) {
   if (!ok)
     fail(field, std::string("expected ") + expected + ", got " + value.type_name());
   return value;
 }
 
+/// `value`, which must be a JSON object.
 const json &expect_object(const json &value, const std::string &field) {
   return expect(value, value.is_object(), "an object", field);
 }
 
+/// `value`, which must be a JSON array.
 const json &expect_array(const json &value, const std::string &field) {
   return expect(value, value.is_array(), "an array", field);
 }
 
+/// The string `value`.
 std::string as_string(const json &value, const std::string &field) {
   return expect(value, value.is_string(), "a string", field).get<std::string>();
 }
 
+/// The integer `value`; unsigned values above INT64_MAX are rejected rather
+/// than wrapped to negative ids.
 int64_t as_int(const json &value, const std::string &field) {
   expect(value, value.is_number_integer(), "an integer", field);
   if (value.is_number_unsigned() && value.get<uint64_t>() > uint64_t(INT64_MAX))
@@ -72,6 +84,8 @@ const json &member_or_null(const json &object, const char *key) {
   return it == object.end() ? null_value : *it;
 }
 
+/// object[key]; absent and null are both "missing" (the reference writes
+/// null for unset optional fields, never for required ones).
 const json &require_member(const json &object, const char *key, const std::string &parent) {
   const json &value = member_or_null(object, key);
   if (value.is_null())
@@ -79,6 +93,7 @@ const json &require_member(const json &object, const char *key, const std::strin
   return value;
 }
 
+/// object[key] as a boolean, `fallback` when absent or null.
 bool optional_bool(const json &object, const char *key, const std::string &parent, bool fallback) {
   const json &value = member_or_null(object, key);
   if (value.is_null())
@@ -86,6 +101,7 @@ bool optional_bool(const json &object, const char *key, const std::string &paren
   return expect(value, value.is_boolean(), "a boolean", member_field(parent, key)).get<bool>();
 }
 
+/// object[key] as a string, nullopt when absent or null.
 std::optional<std::string> optional_string(const json &object, const char *key, const std::string &parent) {
   const json &value = member_or_null(object, key);
   if (value.is_null())
@@ -99,12 +115,15 @@ std::string component_type(const json &component, const std::string &field) {
   return as_string(require_member(component, "type", field), member_field(field, "type"));
 }
 
+/// The error for a component type the runtime cannot run, listing the ones
+/// it can so the user knows what to change.
 [[noreturn]] void fail_unsupported_type(const std::string &field, const std::string &type, const char *supported) {
   fail(member_field(field, "type"), "'" + type + "' is not supported (supported: " + supported + ")");
 }
 
 //===-- Reading: components ----------------------------------------------===//
 
+/// ByteLevel's flags; missing ones default to true as in the reference.
 ByteLevelSpec parse_byte_level(const json &object, const std::string &field) {
   ByteLevelSpec spec;
   spec.add_prefix_space = optional_bool(object, "add_prefix_space", field, true);
@@ -113,6 +132,7 @@ ByteLevelSpec parse_byte_level(const json &object, const std::string &field) {
   return spec;
 }
 
+/// The JSON names of the split behaviors (read and written).
 const std::pair<const char *, SplitBehavior> kSplitBehaviors[] = {
     {"Removed", SplitBehavior::Removed},
     {"Isolated", SplitBehavior::Isolated},
@@ -121,6 +141,7 @@ const std::pair<const char *, SplitBehavior> kSplitBehaviors[] = {
     {"Contiguous", SplitBehavior::Contiguous},
 };
 
+/// A Split pre-tokenizer: pattern {"Regex"|"String": text}, behavior, invert.
 SplitSpec parse_split(const json &object, const std::string &field) {
   SplitSpec spec;
   const std::string pattern_field = member_field(field, "pattern");
@@ -141,6 +162,7 @@ SplitSpec parse_split(const json &object, const std::string &field) {
   return spec;
 }
 
+/// One pre-tokenizer that is not a Sequence.
 PreTokenizerSpec parse_pre_tokenizer_step(const json &object, const std::string &field) {
   const std::string type = component_type(object, field);
   PreTokenizerSpec spec;
@@ -174,6 +196,7 @@ std::vector<Step> parse_step_list(const json &value, const std::string &field, c
   return steps;
 }
 
+/// {"SpecialToken": {"id": name, "type_id": n}} or {"Sequence": {"id": "A"|"B", ...}}.
 TemplatePieceSpec parse_template_piece(const json &object, const std::string &field) {
   expect_object(object, field);
   TemplatePieceSpec piece;
@@ -196,6 +219,7 @@ TemplatePieceSpec parse_template_piece(const json &object, const std::string &fi
   return piece;
 }
 
+/// The template at object[key] (absent: empty).
 std::vector<TemplatePieceSpec> parse_template(const json &object, const char *key, const std::string &parent) {
   std::vector<TemplatePieceSpec> pieces;
   const json &list = member_or_null(object, key);
@@ -208,6 +232,7 @@ std::vector<TemplatePieceSpec> parse_template(const json &object, const char *ke
   return pieces;
 }
 
+/// One entry of special_tokens: {"id": name, "ids": [...], "tokens": [...]}.
 TemplateSpecialTokenSpec parse_template_special_token(const std::string &name, const json &value,
                                                       const std::string &field) {
   expect_object(value, field);
@@ -225,6 +250,8 @@ TemplateSpecialTokenSpec parse_template_special_token(const std::string &name, c
   return token;
 }
 
+/// The single template must only name listed special tokens and must not use
+/// $B: encode() would otherwise have nothing to insert.
 void check_template_references(const TemplateSpec &spec, const std::string &field) {
   for (std::size_t i = 0; i < spec.single.size(); ++i) {
     const TemplatePieceSpec &piece = spec.single[i];
@@ -238,6 +265,7 @@ void check_template_references(const TemplateSpec &spec, const std::string &fiel
   }
 }
 
+/// A TemplateProcessing post-processor.
 TemplateSpec parse_template_processing(const json &object, const std::string &field) {
   TemplateSpec spec;
   spec.single = parse_template(object, "single", field);
@@ -251,6 +279,7 @@ TemplateSpec parse_template_processing(const json &object, const std::string &fi
   return spec;
 }
 
+/// One post-processor that is not a Sequence.
 PostProcessorSpec parse_post_processor_step(const json &object, const std::string &field) {
   const std::string type = component_type(object, field);
   PostProcessorSpec spec;
@@ -266,6 +295,8 @@ PostProcessorSpec parse_post_processor_step(const json &object, const std::strin
   return spec;
 }
 
+/// One entry of added_tokens. An entry without "normalized" gets the
+/// reference's AddedToken default: special tokens match the raw text.
 AddedTokenSpec parse_added_token(const json &object, const std::string &field) {
   expect_object(object, field);
   AddedTokenSpec token;
@@ -279,6 +310,7 @@ AddedTokenSpec parse_added_token(const json &object, const std::string &field) {
   return token;
 }
 
+/// added_tokens, sorted by id as the reference writes them.
 std::vector<AddedTokenSpec> parse_added_tokens(const json &list) {
   std::vector<AddedTokenSpec> tokens;
   if (list.is_null())
@@ -290,6 +322,7 @@ std::vector<AddedTokenSpec> parse_added_tokens(const json &list) {
   return tokens;
 }
 
+/// true for {"type": "NFC"}, false for null.
 bool parse_normalizer(const json &value) {
   if (value.is_null())
     return false;
@@ -299,6 +332,7 @@ bool parse_normalizer(const json &value) {
   return true;
 }
 
+/// The ByteLevel decoder's flags, or nullopt for null.
 std::optional<ByteLevelSpec> parse_decoder(const json &value) {
   if (value.is_null())
     return std::nullopt;
@@ -308,6 +342,8 @@ std::optional<ByteLevelSpec> parse_decoder(const json &value) {
   return parse_byte_level(value, "decoder");
 }
 
+/// A merge in either form: "left right" (tokenizers < 0.20; a token with a
+/// space cannot be written this way) or ["left", "right"].
 std::pair<std::string, std::string> parse_merge(const json &value, const std::string &field) {
   if (value.is_array()) {
     if (value.size() != 2)
@@ -333,6 +369,8 @@ void reject_unsupported_bpe_options(const json &model) {
   }
 }
 
+/// The BPE model: flags, vocab (sorted by id here; JSON objects are
+/// unordered) and merges in rank order.
 BpeModelSpec parse_model(const json &model) {
   const std::string type = component_type(model, "model");
   if (type != "BPE")
@@ -356,6 +394,7 @@ BpeModelSpec parse_model(const json &model) {
   return spec;
 }
 
+/// Top-level features whose non-null value would change encode() output.
 void reject_non_null(const json &root, const char *key, const char *why) {
   if (!member_or_null(root, key).is_null())
     fail(key, std::string("not supported (") + why + "); set it to null");
@@ -371,6 +410,8 @@ void append_member(ordered_json &object, std::string key, ordered_json value) {
   static_cast<ordered_json::object_t::Container &>(members).emplace_back(std::move(key), std::move(value));
 }
 
+/// ByteLevel in the reference's field order (shared by the pre-tokenizer,
+/// post-processor and decoder, which have the same JSON shape).
 ordered_json byte_level_json(const ByteLevelSpec &spec) {
   return {{"type", "ByteLevel"},
           {"add_prefix_space", spec.add_prefix_space},
@@ -378,6 +419,7 @@ ordered_json byte_level_json(const ByteLevelSpec &spec) {
           {"use_regex", spec.use_regex}};
 }
 
+/// The JSON name of `behavior`.
 const char *split_behavior_name(SplitBehavior behavior) {
   for (const auto &[name, value] : kSplitBehaviors)
     if (value == behavior)
@@ -385,6 +427,7 @@ const char *split_behavior_name(SplitBehavior behavior) {
   return "Isolated";
 }
 
+/// One pre-tokenizer step.
 ordered_json pre_tokenizer_step_json(const PreTokenizerSpec &spec) {
   if (spec.kind == PreTokenizerSpec::Kind::ByteLevel)
     return byte_level_json(spec.byte_level);
@@ -395,6 +438,7 @@ ordered_json pre_tokenizer_step_json(const PreTokenizerSpec &spec) {
           {"invert", split.invert}};
 }
 
+/// A template as a list of SpecialToken/Sequence pieces.
 ordered_json template_json(const std::vector<TemplatePieceSpec> &pieces) {
   ordered_json list = ordered_json::array();
   for (const TemplatePieceSpec &piece : pieces) {
@@ -406,6 +450,7 @@ ordered_json template_json(const std::vector<TemplatePieceSpec> &pieces) {
   return list;
 }
 
+/// One post-processor step.
 ordered_json post_processor_step_json(const PostProcessorSpec &spec) {
   if (spec.kind == PostProcessorSpec::Kind::ByteLevel)
     return byte_level_json(spec.byte_level);
@@ -431,6 +476,7 @@ ordered_json step_list_json(const std::vector<Step> &steps, const char *list_key
   return {{"type", "Sequence"}, {list_key, list}};
 }
 
+/// added_tokens with every flag spelled out, as the reference writes them.
 ordered_json added_tokens_json(const std::vector<AddedTokenSpec> &tokens) {
   ordered_json list = ordered_json::array();
   for (const AddedTokenSpec &token : tokens)
@@ -444,6 +490,8 @@ ordered_json added_tokens_json(const std::vector<AddedTokenSpec> &tokens) {
   return list;
 }
 
+/// Merges as "a b" strings, which every tokenizers version reads, unless a
+/// token contains a space and the string form would be ambiguous.
 ordered_json merges_json(const std::vector<std::pair<std::string, std::string>> &merges) {
   const bool needs_pairs = std::any_of(merges.begin(), merges.end(), [](const auto &merge) {
     return merge.first.find(' ') != std::string::npos || merge.second.find(' ') != std::string::npos;
@@ -454,6 +502,7 @@ ordered_json merges_json(const std::vector<std::pair<std::string, std::string>> 
   return list;
 }
 
+/// The BPE model in the reference's field order, vocab in id order.
 ordered_json model_json(const BpeModelSpec &spec) {
   ordered_json vocab = ordered_json::object();
   for (const auto &[token, id] : spec.vocab)

@@ -16,6 +16,7 @@
 namespace fgrt::tokenizer::detail {
 namespace {
 
+/// A piece of the text and whether it counts as a match (after `invert`).
 struct Part {
   Span span;
   bool is_match;
@@ -114,6 +115,8 @@ std::string PreTokenizerPipeline::normalize(std::string_view text) const {
 }
 
 std::vector<std::string> PreTokenizerPipeline::apply(const Step &step, const std::vector<std::string> &pieces) {
+  // Like the reference, add_prefix_space applies to every piece reaching the
+  // ByteLevel step (in a Sequence after Split, to each split piece).
   const bool byte_level = step.spec.kind == PreTokenizerSpec::Kind::ByteLevel;
   std::vector<std::string> out;
   for (const std::string &original : pieces) {
@@ -139,6 +142,8 @@ std::vector<std::string> PreTokenizerPipeline::apply(const Step &step, const std
 }
 
 void PreTokenizerPipeline::split_words(std::string_view text, std::vector<std::string> &words) const {
+  // Each step maps every piece to new pieces; with no steps (pre_tokenizer
+  // null) the whole segment stays one word.
   if (text.empty())
     return;
   std::vector<std::string> pieces{std::string(text)};

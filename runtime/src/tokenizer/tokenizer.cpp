@@ -32,6 +32,8 @@ struct TemplateItem {
   std::vector<int64_t> ids;
 };
 
+/// Rejects ill-formed UTF-8 up front: the regexes run with UTF checks off
+/// (see regex.cpp), and the reference only ever sees valid strings.
 void require_valid_utf8(std::string_view text, const char *operation) {
   const std::size_t bad = detail::find_invalid_utf8(text);
   if (bad != std::string_view::npos)
@@ -46,34 +48,52 @@ std::optional<int64_t> role_id(const Tokenizer &tokenizer, const std::optional<s
 
 } // namespace
 
+/// The immutable tables built from a definition, plus the word cache.
 struct Tokenizer::Impl {
+  /// Builds and cross-checks the tables (see Tokenizer's constructor).
   Impl(TokenizerDefinition definition_in, TokenizerConfig config_in);
 
+  /// What was loaded; added_by_id points into its added_tokens.
   TokenizerDefinition definition;
+  /// The roles and model_max_length.
   TokenizerConfig config;
+  /// Vocab, merges and word encoding.
   detail::BpeModel model;
+  /// Normalizer and pre-tokenizers.
   detail::PreTokenizerPipeline pipeline;
   /// Added tokens with normalized=false, matched in the raw text.
   detail::AddedTokenMatcher raw_matcher;
   /// Added tokens with normalized=true, matched in the normalized text.
   detail::AddedTokenMatcher normalized_matcher;
+  /// Added token ids by content; consulted before the model vocab.
   std::unordered_map<std::string, int64_t> added_ids;
+  /// Added tokens by id (decode needs their `special` flag).
   std::unordered_map<int64_t, const AddedTokenSpec *> added_by_id;
   /// The single templates of the TemplateProcessing steps, in order.
   std::vector<std::vector<TemplateItem>> templates;
 
+  /// Guards word_cache only; encode() is const and may run on many threads.
   mutable std::mutex cache_mutex;
+  /// Pre-tokenized word -> its BPE ids.
   mutable std::unordered_map<std::string, std::vector<int32_t>> word_cache;
 
+  /// Id of a token string, added tokens first.
   std::optional<int64_t> find_id(const std::string &token) const;
+  /// Token string of an id, added tokens first; nullptr if unknown.
   const std::string *find_token(int64_t id) const;
+  /// Appends the ids of a raw segment holding no raw-matched added token.
   void encode_segment(std::string_view raw, std::vector<int64_t> &ids) const;
+  /// Appends the ids of one pre-tokenized word, through the cache.
   void encode_word(const std::string &word, std::vector<int64_t> &ids) const;
+  /// The post-processor templates applied in order to the encoded ids.
   std::vector<int64_t> apply_templates(std::vector<int64_t> ids) const;
 
 private:
+  /// Fills the added-token maps and the two matchers.
   void index_added_tokens();
+  /// Resolves the single templates' special tokens to ids.
   void resolve_templates();
+  /// Role tokens must exist; model_max_length must be positive.
   void check_config() const;
 };
 
@@ -174,6 +194,8 @@ void Tokenizer::Impl::encode_word(const std::string &word, std::vector<int64_t> 
 }
 
 void Tokenizer::Impl::encode_segment(std::string_view raw, std::vector<int64_t> &ids) const {
+  // Normalized added tokens are looked for after normalization, as in the
+  // reference, so a token and its text match whatever their Unicode form.
   const std::string normalized = pipeline.normalize(raw);
   std::vector<std::string> words;
   for (const detail::TextSegment &segment : normalized_matcher.split(normalized)) {
@@ -189,6 +211,7 @@ void Tokenizer::Impl::encode_segment(std::string_view raw, std::vector<int64_t> 
 }
 
 std::vector<int64_t> Tokenizer::Impl::apply_templates(std::vector<int64_t> ids) const {
+  // Each TemplateProcessing of a Sequence wraps the output of the previous.
   for (const std::vector<TemplateItem> &items : templates) {
     std::vector<int64_t> out;
     out.reserve(ids.size() + 4);
@@ -211,7 +234,7 @@ Tokenizer Tokenizer::from_json(std::string_view json_text) { return Tokenizer(pa
 std::vector<int64_t> Tokenizer::encode(std::string_view text, bool add_special_tokens) const {
   require_valid_utf8(text, "encode");
   std::vector<int64_t> ids;
-  ids.reserve(text.size() / 3 + 4);
+  ids.reserve(text.size() / 3 + 4); // ~3 bytes per token for English text
   for (const detail::TextSegment &segment : impl_->raw_matcher.split(text)) {
     if (segment.token_id >= 0)
       ids.push_back(segment.token_id);
@@ -263,6 +286,8 @@ std::optional<std::string> Tokenizer::id_to_token(int64_t id) const {
 }
 
 int64_t Tokenizer::vocab_size() const {
+  // Distinct token strings, like the reference's len(tokenizer): an added
+  // token that is also in the model vocab counts once.
   int64_t size = static_cast<int64_t>(impl_->model.size());
   for (const AddedTokenSpec &token : impl_->definition.added_tokens)
     size += impl_->model.find(token.content) ? 0 : 1;

@@ -23,12 +23,16 @@ constexpr char32_t kReplacementCharacter = 0xFFFD;
 /// Continuation-byte count and allowed range of the second byte for a lead
 /// byte; continuation_bytes == 0 marks a byte that cannot start a sequence.
 struct LeadByteRule {
+  /// Bytes after the lead byte.
   std::size_t continuation_bytes = 0;
+  /// Allowed range of the byte right after the lead byte.
   unsigned char second_min = 0x80;
   unsigned char second_max = 0xBF;
+  /// The code point bits the lead byte carries.
   char32_t payload = 0;
 };
 
+/// The rule for `lead`; C0, C1 and F5..FF can never start a character.
 LeadByteRule lead_byte_rule(unsigned char lead) {
   if (lead >= 0xC2 && lead <= 0xDF)
     return {1, 0x80, 0xBF, char32_t(lead & 0x1F)};
@@ -49,6 +53,7 @@ LeadByteRule lead_byte_rule(unsigned char lead) {
   return rule;
 }
 
+/// ASCII text is unchanged by NFC, so most text skips utf8proc entirely.
 bool is_ascii(std::string_view text) {
   for (char c : text)
     if (static_cast<unsigned char>(c) >= 0x80)
@@ -99,6 +104,7 @@ std::size_t find_invalid_utf8(std::string_view text) {
 }
 
 std::string utf8_lossy(std::string_view bytes) {
+  // Decoded text is nearly always valid; check first and copy it whole.
   if (find_invalid_utf8(bytes) == std::string_view::npos)
     return std::string(bytes);
   std::string out;
@@ -115,6 +121,7 @@ std::string utf8_lossy(std::string_view bytes) {
 }
 
 void append_utf8(std::string &out, char32_t cp) {
+  // 1 to 4 bytes: 7, 11, 16 or 21 payload bits.
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
   } else if (cp < 0x800) {
@@ -147,6 +154,9 @@ std::string nfc_normalize(std::string_view text) {
 }
 
 bool is_unicode_whitespace(char32_t cp) {
+  // The White_Space property (PropList.txt): tab..CR, space, NEL, NBSP,
+  // Ogham space, the U+2000 block spaces, line/paragraph separators, narrow
+  // NBSP, medium mathematical space and the ideographic space.
   if (cp <= 0x20)
     return cp == 0x20 || (cp >= 0x09 && cp <= 0x0D);
   switch (cp) {
@@ -165,6 +175,8 @@ bool is_unicode_whitespace(char32_t cp) {
 }
 
 bool is_word_character(char32_t cp) {
+  // The categories of Unicode's \w (UTS #18 annex C), which the reference's
+  // regex crate uses for single_word.
   switch (utf8proc_category(static_cast<utf8proc_int32_t>(cp))) {
   case UTF8PROC_CATEGORY_LU:
   case UTF8PROC_CATEGORY_LL:

@@ -17,6 +17,7 @@ using testing::kGpt2StyleJson;
 using testing::ScratchDir;
 using Ids = std::vector<int64_t>;
 
+// Every section of the fixture lands in the matching definition field.
 TEST(TokenizerJson, ReadsTheFixtureFields) {
   const TokenizerDefinition definition = parse_tokenizer_json(kGpt2StyleJson);
   ASSERT_EQ(definition.added_tokens.size(), 1u);
@@ -35,6 +36,8 @@ TEST(TokenizerJson, ReadsTheFixtureFields) {
   EXPECT_EQ(definition.model.merges[6], std::make_pair(std::string("Ġw"), std::string("or")));
 }
 
+// The [left, right] merge form (tokenizers >= 0.20) reads to the same merges
+// as the "left right" strings of the fixture.
 TEST(TokenizerJson, MergesInPairFormEncodeTheSame) {
   const Tokenizer pairs = edited_tokenizer([](auto &json) {
     nlohmann::json merges = nlohmann::json::array();
@@ -48,6 +51,8 @@ TEST(TokenizerJson, MergesInPairFormEncodeTheSame) {
   EXPECT_EQ(pairs.encode("hello world"), Ids({12, 15, 16}));
 }
 
+// save -> from_file gives an equal definition, the same bytes when saved
+// again, and the same encodings.
 TEST(TokenizerJson, SaveAndReloadAreIdentical) {
   ScratchDir dir;
   const Tokenizer original = edited_tokenizer([](auto &json) {
@@ -66,6 +71,8 @@ TEST(TokenizerJson, SaveAndReloadAreIdentical) {
   EXPECT_EQ(reloaded.vocab_size(), original.vocab_size());
 }
 
+// "a b c" would be ambiguous as a string merge, so such merges are written
+// as pairs; ordinary byte-level merges stay strings.
 TEST(TokenizerJson, WritesPairFormOnlyWhenATokenHasASpace) {
   TokenizerDefinition definition;
   definition.model.vocab = {{"a", 0}, {"b c", 1}, {"ab c", 2}};
@@ -77,6 +84,8 @@ TEST(TokenizerJson, WritesPairFormOnlyWhenATokenHasASpace) {
   EXPECT_NE(to_tokenizer_json(parse_tokenizer_json(kGpt2StyleJson)).find("\"Ġw or\""), std::string::npos);
 }
 
+// Missing, malformed and inconsistent files, and an unwritable path: each
+// message starts with the path.
 TEST(TokenizerJson, FileErrorsNameTheFile) {
   ScratchDir dir;
   expect_error([&] { Tokenizer::from_file(dir.file("missing.json")); }, {"missing.json", "cannot open"});
@@ -95,6 +104,8 @@ template <typename Edit> void expect_rejected(Edit edit, std::initializer_list<s
   expect_error([&] { Tokenizer::from_json(edited_fixture(edit)); }, fragments);
 }
 
+// Features that would change the ids if ignored are refused with the field
+// name and the supported alternatives.
 TEST(TokenizerJson, UnsupportedFeaturesNameTheField) {
   expect_rejected([](auto &json) { json["model"]["type"] = "WordPiece"; }, {"model.type", "'WordPiece'", "only BPE"});
   expect_rejected([](auto &json) { json["model"]["dropout"] = 0.1; }, {"model.dropout"});
@@ -112,6 +123,8 @@ TEST(TokenizerJson, UnsupportedFeaturesNameTheField) {
   expect_rejected([](auto &json) { json["truncation"] = {{"max_length", 8}}; }, {"truncation", "not supported"});
 }
 
+// Wrong types, missing fields and inconsistent references, each reported at
+// its JSON path.
 TEST(TokenizerJson, MalformedFieldsNameTheField) {
   expect_rejected([](auto &json) { json.erase("model"); }, {"model: missing"});
   expect_rejected([](auto &json) { json["model"]["vocab"]["h"] = "one"; }, {"model.vocab.h", "expected an integer"});
