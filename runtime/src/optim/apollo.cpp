@@ -182,16 +182,12 @@ void update_param(const ApolloOptions &options, ApolloParamState &state, torch::
   param.add_(update, -lr_t);
 }
 
-/// Apollo's parameter check, in the shape std::for_each takes.
-void require_matrix(const torch::Tensor &param) { detail::require_matrix("Apollo", param); }
-
 } // namespace
 
 Apollo::Apollo(std::vector<torch::optim::OptimizerParamGroup> param_groups, ApolloOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<ApolloOptions>(defaults)) {
   detail::validate_groups<ApolloOptions>(*this, validate);
-  for (const auto &group : param_groups_)
-    std::for_each(group.params().begin(), group.params().end(), require_matrix);
+  detail::require_all_matrices("Apollo", *this);
 }
 
 Apollo::Apollo(std::vector<torch::Tensor> params, ApolloOptions defaults)
@@ -200,7 +196,7 @@ Apollo::Apollo(std::vector<torch::Tensor> params, ApolloOptions defaults)
 torch::Tensor Apollo::step(LossClosure closure) {
   return detail::step_each_param<ApolloOptions>(
       *this, closure, [&](const ApolloOptions &options, torch::Tensor &param) {
-        require_matrix(param);
+        detail::require_matrix("Apollo", param);
         auto &state = detail::state_of<ApolloParamState>(
             state_, param, [&](ApolloParamState &fresh) { init_state(options, fresh, param); });
         update_param(options, state, param);

@@ -66,9 +66,6 @@ void validate(const MuonOptions &options) {
   detail::require_option(options.ns_steps() >= 1, "Muon", "ns_steps", "must be >= 1");
 }
 
-/// Muon's parameter check, in the shape std::for_each takes.
-void require_matrix(const torch::Tensor &param) { detail::require_matrix("Muon", param); }
-
 /// The rule of muon.hpp on one parameter, in the parameter's dtype.
 void update_param(const MuonOptions &options, MuonParamState &state, torch::Tensor &param) {
   const torch::Tensor &grad = param.grad();
@@ -89,8 +86,7 @@ void update_param(const MuonOptions &options, MuonParamState &state, torch::Tens
 Muon::Muon(std::vector<torch::optim::OptimizerParamGroup> param_groups, MuonOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<MuonOptions>(defaults)) {
   detail::validate_groups<MuonOptions>(*this, validate);
-  for (const auto &group : param_groups_)
-    std::for_each(group.params().begin(), group.params().end(), require_matrix);
+  detail::require_all_matrices("Muon", *this);
 }
 
 Muon::Muon(std::vector<torch::Tensor> params, MuonOptions defaults)
@@ -99,7 +95,7 @@ Muon::Muon(std::vector<torch::Tensor> params, MuonOptions defaults)
 torch::Tensor Muon::step(LossClosure closure) {
   return detail::step_each_param<MuonOptions>(*this, closure, [&](const MuonOptions &options, torch::Tensor &param) {
     // Parameters added after construction (add_param_group) are checked here.
-    require_matrix(param);
+    detail::require_matrix("Muon", param);
     auto &state = detail::state_of<MuonParamState>(
         state_, param, [&](MuonParamState &fresh) { fresh.momentum_buffer(torch::zeros_like(param)); });
     update_param(options, state, param);

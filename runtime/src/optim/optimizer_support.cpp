@@ -36,6 +36,12 @@ void require_matrix(const std::string &owner, const torch::Tensor &param) {
                              "optimizer with Multiopt)");
 }
 
+void require_all_matrices(const std::string &owner, const torch::optim::Optimizer &optimizer) {
+  for (const auto &group : optimizer.param_groups())
+    for (const auto &param : group.params())
+      require_matrix(owner, param);
+}
+
 // The closure computes a loss and its gradients, which the caller's
 // NoGradGuard (or an outer one) must not suppress.
 torch::Tensor run_closure(const torch::optim::Optimizer::LossClosure &closure) {

@@ -42,6 +42,9 @@ std::string shape_string(const torch::Tensor &tensor);
 /// matrices, and the message says how to route the others.
 void require_matrix(const std::string &owner, const torch::Tensor &param);
 
+/// require_matrix for every parameter of every group of `optimizer`.
+void require_all_matrices(const std::string &owner, const torch::optim::Optimizer &optimizer);
+
 /// Runs the optional loss closure with gradients enabled (optimizer steps run
 /// under NoGradGuard) and returns its loss, or an undefined tensor.
 torch::Tensor run_closure(const torch::optim::Optimizer::LossClosure &closure);

@@ -42,6 +42,17 @@ torch::TensorOptions read_target(torch::serialize::InputArchive &archive) {
   return torch::TensorOptions().dtype(dtype).device(torch::Device(detail::read_value<std::string>(archive, "device")));
 }
 
+/// The options every projector kind shares, read back from `archive`; the
+/// caller adds its kind's own.
+template <class Options> Options read_shared_options(torch::serialize::InputArchive &archive) {
+  return Options()
+      .rank(detail::read_value<int64_t>(archive, "rank"))
+      .dim(detail::read_value<int64_t>(archive, "dim"))
+      .proj_type(detail::read_value<std::string>(archive, "proj_type"))
+      .update_steps(detail::read_value<int64_t>(archive, "update_steps"))
+      .seed(detail::read_value<int64_t>(archive, "seed"));
+}
+
 } // namespace
 
 torch::Tensor random_orthogonal(int64_t rows, int64_t cols, at::Generator &generator) {
@@ -91,13 +102,15 @@ std::vector<int64_t> SubspaceProjector::matrix_shape() const {
   return is_left() ? std::vector<int64_t>{dim_, rank_} : std::vector<int64_t>{rank_, dim_};
 }
 
-void SubspaceProjector::save_common(torch::serialize::OutputArchive &archive, const std::string &kind) const {
+void SubspaceProjector::save_common(torch::serialize::OutputArchive &archive, const std::string &kind,
+                                    int64_t seed) const {
   detail::write_value(archive, "kind", kind);
   detail::write_value(archive, "rank", rank_);
   detail::write_value(archive, "dim", dim_);
   detail::write_value(archive, "proj_type", proj_type_);
   detail::write_value(archive, "update_steps", update_steps_);
   detail::write_value(archive, "steps_taken", steps_taken_);
+  detail::write_value(archive, "seed", seed);
 }
 
 void SubspaceProjector::load_common(torch::serialize::InputArchive &archive) {
@@ -144,10 +157,9 @@ torch::Tensor RandProjector::matrix() {
 }
 
 void RandProjector::save(torch::serialize::OutputArchive &archive) const {
-  save_common(archive, kRandomKind);
+  save_common(archive, kRandomKind, options_.seed());
   detail::write_value(archive, "init", options_.init());
   detail::write_value(archive, "lazy", options_.lazy());
-  detail::write_value(archive, "seed", options_.seed());
   if (!generator_)
     return; // never refreshed: nothing else to save
   archive.write("generator_state", generator_->get_state());
@@ -157,14 +169,9 @@ void RandProjector::save(torch::serialize::OutputArchive &archive) const {
 }
 
 std::unique_ptr<RandProjector> RandProjector::restore(torch::serialize::InputArchive &archive) {
-  auto options = RandProjectorOptions()
-                     .rank(detail::read_value<int64_t>(archive, "rank"))
-                     .dim(detail::read_value<int64_t>(archive, "dim"))
-                     .proj_type(detail::read_value<std::string>(archive, "proj_type"))
-                     .update_steps(detail::read_value<int64_t>(archive, "update_steps"))
+  auto options = read_shared_options<RandProjectorOptions>(archive)
                      .init(detail::read_value<std::string>(archive, "init"))
-                     .lazy(detail::read_value<bool>(archive, "lazy"))
-                     .seed(detail::read_value<int64_t>(archive, "seed"));
+                     .lazy(detail::read_value<bool>(archive, "lazy"));
   auto projector = std::make_unique<RandProjector>(options);
   projector->load_common(archive);
   torch::Tensor generator_state = detail::read_optional_tensor(archive, "generator_state");
@@ -260,20 +267,14 @@ void OnlinePCAProjector::refresh(const torch::Tensor &gradient) {
 }
 
 void OnlinePCAProjector::save(torch::serialize::OutputArchive &archive) const {
-  save_common(archive, kOnlinePCAKind);
+  save_common(archive, kOnlinePCAKind, options_.seed());
   detail::write_value(archive, "orthag", options_.orthag());
-  detail::write_value(archive, "seed", options_.seed());
   detail::write_optional_tensor(archive, "matrix", matrix_);
 }
 
 std::unique_ptr<OnlinePCAProjector> OnlinePCAProjector::restore(torch::serialize::InputArchive &archive) {
-  auto options = OnlinePCAProjectorOptions()
-                     .rank(detail::read_value<int64_t>(archive, "rank"))
-                     .dim(detail::read_value<int64_t>(archive, "dim"))
-                     .proj_type(detail::read_value<std::string>(archive, "proj_type"))
-                     .update_steps(detail::read_value<int64_t>(archive, "update_steps"))
-                     .orthag(detail::read_value<std::string>(archive, "orthag"))
-                     .seed(detail::read_value<int64_t>(archive, "seed"));
+  auto options = read_shared_options<OnlinePCAProjectorOptions>(archive).orthag(
+      detail::read_value<std::string>(archive, "orthag"));
   auto projector = std::make_unique<OnlinePCAProjector>(options);
   projector->load_common(archive);
   projector->matrix_ = detail::read_optional_tensor(archive, "matrix");

@@ -81,8 +81,9 @@ public:
 protected:
   /// Recomputes A from the current gradient.
   virtual void refresh(const torch::Tensor &gradient) = 0;
-  /// Writes the fields every projector has.
-  void save_common(torch::serialize::OutputArchive &archive, const std::string &kind) const;
+  /// Writes the fields every projector has (the seed is an option of each
+  /// kind, but every kind has one).
+  void save_common(torch::serialize::OutputArchive &archive, const std::string &kind, int64_t seed) const;
   /// Restores the step counter written by `save_common`.
   void load_common(torch::serialize::InputArchive &archive);
   /// The shape of A.
