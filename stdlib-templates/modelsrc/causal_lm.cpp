@@ -1,9 +1,36 @@
 //===- causal_lm.cpp - Decoder-only causal language model -----------------===//
 #include "causal_lm.hpp"
 
+#include "init_weights.hpp"
 #include "module_utils.hpp"
 
+#include <cmath>
+#include <stdexcept>
+
 namespace fgcc::nn {
+
+namespace {
+
+/// The names init_weights accepts.
+const char *const kInitSchemes[] = {"default", "simple", "llama", "deepnet", "hf"};
+
+/// Throws std::runtime_error unless `scheme` is one of kInitSchemes.
+void check_init_scheme(const std::string &scheme) {
+  std::string expected;
+  for (const char *name : kInitSchemes) {
+    if (scheme == name)
+      return;
+    expected += std::string(expected.empty() ? "" : ", ") + "'" + name + "'";
+  }
+  throw std::runtime_error("CausalLM: unknown init_weights '" + scheme + "' (expected one of " + expected + ")");
+}
+
+/// DeepNet's beta of a decoder-only stack of `num_layers`, (8N)^(-1/4):
+/// deepnet_beta(N, 0) of deepnet.hpp, which is not included here so that
+/// models without DeepNet layers do not carry deepnet.cpp along.
+double decoder_only_beta(int64_t num_layers) { return std::pow(8.0 * static_cast<double>(num_layers), -0.25); }
+
+} // namespace
 
 CausalLMOptions::CausalLMOptions(InputEncoder input_encoder, LayerStack layer_stack)
     : input_encoder_(std::move(input_encoder)), layer_stack_(std::move(layer_stack)) {}
@@ -11,6 +38,7 @@ CausalLMOptions::CausalLMOptions(InputEncoder input_encoder, LayerStack layer_st
 CausalLMImpl::CausalLMImpl(const CausalLMOptions &options_) : options(options_) { reset(); }
 
 void CausalLMImpl::reset() {
+  check_init_scheme(options.init_weights());
   TORCH_CHECK(!options.input_encoder().is_empty(), "CausalLM: no input_encoder");
   TORCH_CHECK(!options.layer_stack().is_empty(), "CausalLM: no layer_stack");
   // The encoder and the stack are registered as given, not copied: a config
@@ -27,17 +55,49 @@ void CausalLMImpl::reset() {
     lm_head = register_module(
         "lm_head", torch::nn::Linear(torch::nn::LinearOptions(enc.d_model(), enc.vocab_size()).bias(false)));
   }
+  initialize_weights();
+}
+
+void CausalLMImpl::initialize_weights() {
+  const std::string &scheme = options.init_weights();
+  check_init_scheme(scheme);
+  if (scheme == "default")
+    return;
+  // What the scheme walks, under the model's own names: the reference
+  // initialises its inner model (encoder and stack) and not the head. A
+  // shared_ptr, since Module::modules() hands out the module itself.
+  auto target = std::make_shared<torch::nn::Module>();
+  target->register_module("input_encoder", input_encoder.ptr());
+  target->register_module("layer_stack", layer_stack.ptr());
+  if (options.init_lm_head() && lm_head)
+    target->register_module("lm_head", lm_head.ptr());
+  const int64_t num_layers = static_cast<int64_t>(layer_stack->size());
+  const InputEncoderOptions &enc = input_encoder->options;
+  if (scheme == "simple")
+    simple_weight_init(*target);
+  else if (scheme == "llama")
+    llama_weight_init(*target, num_layers, enc.d_model());
+  else if (scheme == "deepnet")
+    deepnet_weight_init(*target, options.init_beta().value_or(decoder_only_beta(num_layers)), enc.d_model(),
+                        enc.padding_idx());
+  else
+    hf_llama_weight_init(*target, options.init_std());
 }
 
 void CausalLMImpl::pretty_print(std::ostream &stream) const {
-  stream << "fgcc::nn::CausalLM(tie_word_embeddings=" << (options.tie_word_embeddings() ? "true" : "false") << ")";
+  stream << "fgcc::nn::CausalLM(tie_word_embeddings=" << (options.tie_word_embeddings() ? "true" : "false")
+         << ", init_weights=" << options.init_weights() << ")";
 }
 
 std::shared_ptr<torch::nn::Module> CausalLMImpl::clone(const c10::optional<torch::Device> &device) const {
   CausalLMOptions copy_options = options;
   copy_options.input_encoder(InputEncoder(std::dynamic_pointer_cast<InputEncoderImpl>(input_encoder->clone(device))));
   copy_options.layer_stack(LayerStack(std::dynamic_pointer_cast<LayerStackImpl>(layer_stack->clone(device))));
+  // The copy takes this model's values below: initialising it would only
+  // waste time and move the random generator.
+  copy_options.init_weights("default");
   auto copy = std::make_shared<CausalLMImpl>(copy_options);
+  copy->options.init_weights(options.init_weights());
   copy_state(*this, *copy, device);
   copy->train(is_training());
   return copy;

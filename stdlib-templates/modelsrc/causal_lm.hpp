@@ -15,6 +15,20 @@
 // and `lm_head` beside it; its state-dict keys are those of this module with
 // `causal_lm.` in front of the encoder's and the stack's.
 //
+// init_weights picks how the freshly built model is initialised, so that a
+// config can choose the reference's schemes (init_weights.hpp) by name:
+//
+//   default  every module keeps its constructor's init (LibTorch's defaults;
+//            what the presets use)
+//   simple   simple_weight_init        llama    llama_weight_init
+//   deepnet  deepnet_weight_init       hf       hf_llama_weight_init
+//
+// As in the reference, the scheme walks the encoder and the layer stack
+// only, so an untied head keeps LibTorch's default Linear init; with
+// init_lm_head it is initialised too (the llama map then applies its
+// lm_head rule). The scheme runs at the end of construction, after every
+// constructor init, and draws from the default generator.
+//
 // forward_cached() is the incremental-decoding path (generation.hpp uses
 // it): the input ids are the tokens after those already in a KVCache, the
 // positions continue from the cache length, and the mask lets each new
@@ -29,6 +43,8 @@
 #include "layer_stack.hpp"
 
 #include <torch/torch.h>
+
+#include <string>
 
 namespace fgcc::nn {
 
@@ -46,11 +62,23 @@ struct CausalLMOptions {
   /// Restrict attention to the last `sliding_window` positions (mistral);
   /// unset for full causal attention.
   TORCH_ARG(c10::optional<int64_t>, sliding_window) = c10::nullopt;
+  /// Weight-init scheme applied after construction, by name: "default"
+  /// (keep the constructors' init), "simple", "llama", "deepnet" or "hf".
+  TORCH_ARG(std::string, init_weights) = "default";
+  /// Standard deviation of the "hf" scheme's normal weights.
+  TORCH_ARG(double, init_std) = 0.02;
+  /// DeepNet's beta for the "deepnet" scheme; unset means that of a
+  /// decoder-only model of this depth, (8 num_hidden_layers)^(-1/4).
+  TORCH_ARG(c10::optional<double>, init_beta) = c10::nullopt;
+  /// Initialise an untied lm_head with the scheme too; by default it keeps
+  /// LibTorch's Linear init, as the reference's head does.
+  TORCH_ARG(bool, init_lm_head) = false;
 };
 
 /// A decoder-only language model from input ids to next-token logits.
 class CausalLMImpl : public torch::nn::Cloneable<CausalLMImpl> {
 public:
+  /// Throws std::runtime_error for an unknown init_weights scheme.
   explicit CausalLMImpl(const CausalLMOptions &options_);
 
   void reset() override;
@@ -92,6 +120,10 @@ public:
 
   /// hidden [..., d_model] -> logits [..., vocab_size].
   torch::Tensor head(const torch::Tensor &hidden);
+
+  /// Applies the options' init_weights scheme (again): construction calls
+  /// it once. Draws from the default generator.
+  void initialize_weights();
 
   CausalLMOptions options;
   InputEncoder input_encoder{nullptr};

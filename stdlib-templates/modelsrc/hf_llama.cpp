@@ -60,7 +60,7 @@ std::shared_ptr<RMSNormImpl> rms_norm_at(const torch::nn::AnyModule &module, con
 LlamaShape describe(CausalLM &model) {
   LlamaShape shape;
   const InputEncoderImpl &encoder = *model->input_encoder;
-  if (!encoder.options.positional_encoder().is_empty())
+  if (encoder.has_absolute_positions())
     fail("input_encoder has an absolute positional encoder; HF's llama uses RoPE only");
   if (encoder.effective_scale() != 1.0)
     fail("input_encoder scales the embeddings; HF's llama does not");
@@ -402,8 +402,19 @@ const char *dtype_name(torch::ScalarType dtype) {
   case torch::kBFloat16: return "bfloat16";
   case torch::kHalf: return "float16";
   case torch::kDouble: return "float64";
-  default: return "float32";
+  case torch::kFloat: return "float32";
+  default: return c10::toString(dtype);
   }
+}
+
+/// `requested` if it is a dtype HF checkpoints are exported in, else an
+/// error; unset gives `parameters`, the model's own.
+torch::ScalarType export_dtype(c10::optional<torch::ScalarType> requested, torch::ScalarType parameters) {
+  if (!requested)
+    return parameters;
+  if (*requested != torch::kFloat && *requested != torch::kBFloat16)
+    fail(std::string("cannot export in ") + dtype_name(*requested) + "; the export dtype is float32 or bfloat16");
+  return *requested;
 }
 
 /// Checks the checkpoint's config.json against the model's own: the
@@ -500,8 +511,18 @@ std::string hf_llama_model_type(CausalLM &model) {
   return shape.qk_norm ? "qwen3" : shape.sliding_window ? "mistral" : "llama";
 }
 
-std::string hf_llama_config_json(CausalLM &model, const std::string &requested_type) {
+torch::ScalarType hf_export_dtype(const std::string &name) {
+  if (name == "float32" || name == "f32")
+    return torch::kFloat;
+  if (name == "bfloat16" || name == "bf16")
+    return torch::kBFloat16;
+  fail("unknown export dtype '" + name + "' (expected float32, f32, bfloat16 or bf16)");
+}
+
+std::string hf_llama_config_json(CausalLM &model, const std::string &requested_type,
+                                 c10::optional<torch::ScalarType> dtype) {
   const LlamaShape shape = describe(model);
+  const torch::ScalarType weights_dtype = export_dtype(dtype, shape.dtype);
   const std::string type =
       requested_type.empty() ? (shape.qk_norm ? "qwen3" : shape.sliding_window ? "mistral" : "llama") : requested_type;
   std::string architecture;
@@ -560,20 +581,21 @@ std::string hf_llama_config_json(CausalLM &model, const std::string &requested_t
     j << "  \"max_window_layers\": " << (shape.sliding_window ? 0 : shape.num_layers) << ",\n";
   }
   j << "  \"tie_word_embeddings\": " << (shape.tie_word_embeddings ? "true" : "false") << ",\n";
-  j << "  \"torch_dtype\": " << quoted(dtype_name(shape.dtype)) << ",\n";
+  j << "  \"torch_dtype\": " << quoted(dtype_name(weights_dtype)) << ",\n";
   j << "  \"use_cache\": true,\n";
   j << "  \"vocab_size\": " << shape.vocab_size << "\n";
   j << "}\n";
   return j.str();
 }
 
-void export_hf_llama(CausalLM &model, const std::string &dir, const std::string &model_type) {
+void export_hf_llama(CausalLM &model, const std::string &dir, const std::string &model_type,
+                     c10::optional<torch::ScalarType> dtype) {
   // Both are computed before anything is written, so that a model that is
-  // not llama-shaped leaves no half-written directory.
-  const std::string config = hf_llama_config_json(model, model_type);
+  // not llama-shaped (or a bad dtype) leaves no half-written directory.
+  const std::string config = hf_llama_config_json(model, model_type, dtype);
   std::map<std::string, torch::Tensor> state = to_hf_llama_state(model);
   for (auto &[name, tensor] : state)
-    tensor = tensor.to(torch::kCPU).contiguous();
+    tensor = tensor.to(torch::kCPU, export_dtype(dtype, tensor.scalar_type())).contiguous();
   std::filesystem::create_directories(dir);
   // transformers refuses safetensors files whose metadata lacks format=pt.
   safetensors::save((std::filesystem::path(dir) / "model.safetensors").string(), state, {{"format", "pt"}});

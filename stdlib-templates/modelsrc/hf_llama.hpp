@@ -30,6 +30,12 @@
 // No query/key permutation is needed: fgcc's RotaryPE and HF's llama both
 // rotate with rotate_half on the two halves of each head.
 //
+// Export writes the parameters' dtype, or the one asked for: float32 or
+// bfloat16 (how HF checkpoints are usually shared, at half the size), and
+// config.json's torch_dtype says which. Import converts whatever the
+// checkpoint holds to the model's dtype, so a bfloat16 checkpoint loads
+// into a float32 model (each weight exactly its bfloat16 value).
+//
 // The file depends on LibTorch, the model library and safetensors.hpp only
 // (it is copied into generated model projects); the little JSON it reads
 // (a shard index) is parsed by hand.
@@ -66,12 +72,24 @@ std::string hf_llama_model_type(CausalLM &model);
 
 /// HF's config.json for `model`, read from its modules' options.
 /// `model_type` is "llama", "mistral" or "qwen3"; empty picks
-/// hf_llama_model_type(). Throws when the model cannot be expressed as that
-/// type (QK-norm outside qwen3, a sliding window in llama).
-std::string hf_llama_config_json(CausalLM &model, const std::string &model_type = "");
+/// hf_llama_model_type(). `dtype` is the torch_dtype of the weights (see
+/// export_hf_llama); unset means the parameters'. Throws when the model
+/// cannot be expressed as that type (QK-norm outside qwen3, a sliding
+/// window in llama) or for a dtype other than float32 and bfloat16.
+std::string hf_llama_config_json(CausalLM &model, const std::string &model_type = "",
+                                 c10::optional<torch::ScalarType> dtype = c10::nullopt);
 
-/// Writes `dir`/config.json and `dir`/model.safetensors (creating `dir`).
-void export_hf_llama(CausalLM &model, const std::string &dir, const std::string &model_type = "");
+/// Writes `dir`/config.json and `dir`/model.safetensors (creating `dir`),
+/// the weights in `dtype`: torch::kFloat or torch::kBFloat16 (rounded to
+/// nearest even); unset keeps the parameters' dtype. config.json's
+/// torch_dtype names the dtype written.
+void export_hf_llama(CausalLM &model, const std::string &dir, const std::string &model_type = "",
+                     c10::optional<torch::ScalarType> dtype = c10::nullopt);
+
+/// The export dtype named `name`: "float32"/"f32" or "bfloat16"/"bf16", as a
+/// command line or config would spell it. Throws std::runtime_error for
+/// any other name.
+torch::ScalarType hf_export_dtype(const std::string &name);
 
 /// Loads `dir`/model.safetensors, or every shard named by
 /// `dir`/model.safetensors.index.json, into `model` (load_hf_llama_state).

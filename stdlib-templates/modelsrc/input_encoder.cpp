@@ -2,6 +2,8 @@
 #include "input_encoder.hpp"
 
 #include "module_utils.hpp"
+#include "null_pe.hpp"
+#include "sinusoidal_pe.hpp"
 
 #include <cmath>
 
@@ -19,9 +21,12 @@ void InputEncoderImpl::reset() {
   embedding = register_module("embedding", torch::nn::Embedding(embedding_options));
   positional_encoder = options.positional_encoder();
   if (!positional_encoder.is_empty()) {
-    TORCH_CHECK(positional_encoder->options.d_model() == options.d_model(), "InputEncoder: the positional encoder's d_model ",
-                positional_encoder->options.d_model(), " differs from d_model ", options.d_model());
-    register_module("positional_encoder", positional_encoder);
+    // Of the library's encoders only the sinusoidal table has a width to
+    // check; a mismatch would otherwise surface as a broadcast error later.
+    if (auto *sinusoidal = dynamic_cast<SinusoidalPEImpl *>(positional_encoder.ptr().get()))
+      TORCH_CHECK(sinusoidal->options.d_model() == options.d_model(), "InputEncoder: the positional encoder's d_model ",
+                  sinusoidal->options.d_model(), " differs from d_model ", options.d_model());
+    register_module("positional_encoder", positional_encoder.ptr());
   }
   dropout = register_module("dropout", torch::nn::Dropout(options.dropout()));
 }
@@ -34,8 +39,7 @@ void InputEncoderImpl::pretty_print(std::ostream &stream) const {
 std::shared_ptr<torch::nn::Module> InputEncoderImpl::clone(const c10::optional<torch::Device> &device) const {
   InputEncoderOptions copy_options = options;
   if (!positional_encoder.is_empty())
-    copy_options.positional_encoder(
-        SinusoidalPE(std::dynamic_pointer_cast<SinusoidalPEImpl>(positional_encoder->clone(device))));
+    copy_options.positional_encoder(positional_encoder.clone(device));
   auto copy = std::make_shared<InputEncoderImpl>(copy_options);
   copy_state(*this, *copy, device);
   copy->train(is_training());
@@ -46,6 +50,10 @@ double InputEncoderImpl::effective_scale() const {
   return options.scale_sqrt_d_model() ? std::sqrt(static_cast<double>(options.d_model())) : options.scale();
 }
 
+bool InputEncoderImpl::has_absolute_positions() const {
+  return !positional_encoder.is_empty() && !dynamic_cast<NullPEImpl *>(positional_encoder.ptr().get());
+}
+
 torch::Tensor InputEncoderImpl::forward(const torch::Tensor &input_ids, const torch::Tensor &position_ids) {
   torch::Tensor x = embedding(input_ids);
   // Skipping the multiply for scale 1 keeps the graph (and the rounding)
@@ -53,7 +61,7 @@ torch::Tensor InputEncoderImpl::forward(const torch::Tensor &input_ids, const to
   if (effective_scale() != 1.0)
     x = x * effective_scale();
   if (!positional_encoder.is_empty())
-    x = positional_encoder(x, position_ids);
+    x = positional_encoder.forward(x, position_ids);
   return dropout(x);
 }
 

@@ -6,12 +6,16 @@
 // causal_lm preset, paired with simple_weight_init's N(0, 1/sqrt(d))
 // embeddings) and the explicit `scale` otherwise (1 for llama and deepone).
 // The absolute position encoder is optional; models with RoPE or ALiBi have
-// none.
+// none, or say so with a NullPE.
+//
+// The position encoder is held type-erased (an AnyModule with
+// forward(x, position_ids)), so that any encoder fits: SinusoidalPE, NullPE
+// or one of a user's own. It is registered as `positional_encoder`, which
+// keeps the reference's state-dict key `positional_encoder.weight` of the
+// sinusoidal table.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
-
-#include "sinusoidal_pe.hpp"
 
 #include <torch/torch.h>
 
@@ -28,8 +32,10 @@ struct InputEncoderOptions {
   /// Dropout on the encoded inputs, in training only (the config's
   /// embedding_dropout).
   TORCH_ARG(double, dropout) = 0.1;
-  /// Absolute position encoding added after scaling; empty for none.
-  TORCH_ARG(SinusoidalPE, positional_encoder) = nullptr;
+  /// Absolute position encoding applied after scaling: a module with
+  /// forward(x, position_ids) returning the encoded x, such as SinusoidalPE
+  /// or NullPE; empty for none.
+  TORCH_ARG(torch::nn::AnyModule, positional_encoder) = {};
   /// Multiplier of the embeddings, used unless scale_sqrt_d_model is set.
   TORCH_ARG(double, scale) = 1.0;
   /// Multiply the embeddings by sqrt(d_model) instead of `scale`.
@@ -58,11 +64,15 @@ public:
   /// The multiplier actually applied to the embeddings.
   double effective_scale() const;
 
+  /// Whether the positional encoder changes its input: false without one
+  /// and for a NullPE.
+  bool has_absolute_positions() const;
+
   InputEncoderOptions options;
   torch::nn::Embedding embedding{nullptr};
   /// The options' positional encoder, registered as a submodule so that its
   /// table is in the state dict; empty for none.
-  SinusoidalPE positional_encoder{nullptr};
+  torch::nn::AnyModule positional_encoder;
   torch::nn::Dropout dropout{nullptr};
 
 protected:

@@ -3,14 +3,15 @@
 
 #include "activation_checkpoint.hpp"
 
+#include <stdexcept>
 #include <string>
 
 namespace fgcc::nn {
 
 namespace detail {
 
-LayerDictImpl::LayerDictImpl(std::function<torch::nn::AnyModule()> factory, int64_t count)
-    : factory_(std::move(factory)), count_(count) {
+LayerDictImpl::LayerDictImpl(std::vector<std::function<torch::nn::AnyModule()>> factories)
+    : factories_(std::move(factories)) {
   reset();
 }
 
@@ -18,9 +19,9 @@ void LayerDictImpl::reset() {
   // Cloneable::clone() calls reset() on a copy whose children were cleared;
   // the handles must be rebuilt with them.
   layers_.clear();
-  for (int64_t i = 0; i < count_; ++i) {
-    torch::nn::AnyModule layer = factory_();
-    TORCH_CHECK(!layer.is_empty(), "LayerStack: the layer factory returned an empty module");
+  for (size_t i = 0; i < factories_.size(); ++i) {
+    torch::nn::AnyModule layer = factories_[i]();
+    TORCH_CHECK(!layer.is_empty(), "LayerStack: the factory of layer ", i, " returned an empty module");
     register_module(std::to_string(i), layer.ptr());
     layers_.push_back(std::move(layer));
   }
@@ -31,13 +32,40 @@ void LayerDictImpl::reset() {
 LayerStackOptions::LayerStackOptions(std::function<torch::nn::AnyModule()> layer_factory, int64_t num_hidden_layers)
     : layer_factory_(std::move(layer_factory)), num_hidden_layers_(num_hidden_layers) {}
 
+LayerStackOptions::LayerStackOptions(std::vector<std::function<torch::nn::AnyModule()>> layer_factories)
+    : num_hidden_layers_(static_cast<int64_t>(layer_factories.size())), layer_factories_(std::move(layer_factories)) {}
+
 LayerStackImpl::LayerStackImpl(const LayerStackOptions &options_) : options(options_) { reset(); }
 
+namespace {
+
+[[noreturn]] void fail(const std::string &what) { throw std::runtime_error("LayerStack: " + what); }
+
+} // namespace
+
+std::vector<std::function<torch::nn::AnyModule()>> LayerStackImpl::layer_factories() const {
+  const auto &explicit_factories = options.layer_factories();
+  const int64_t count = options.num_hidden_layers();
+  if (explicit_factories.empty()) {
+    TORCH_CHECK(options.layer_factory(), "LayerStack: no layer_factory");
+    TORCH_CHECK(count >= 0, "LayerStack: num_hidden_layers must not be negative");
+    return std::vector<std::function<torch::nn::AnyModule()>>(static_cast<size_t>(count), options.layer_factory());
+  }
+  // Two descriptions of the layers could disagree; accept only one.
+  if (options.layer_factory())
+    fail("give layer_factory or layer_factories, not both");
+  if (count != static_cast<int64_t>(explicit_factories.size()))
+    fail("num_hidden_layers is " + std::to_string(count) + " but layer_factories has " +
+         std::to_string(explicit_factories.size()) + " entries");
+  for (size_t i = 0; i < explicit_factories.size(); ++i)
+    if (!explicit_factories[i])
+      fail("layer_factories[" + std::to_string(i) + "] is empty");
+  return explicit_factories;
+}
+
 void LayerStackImpl::reset() {
-  TORCH_CHECK(options.layer_factory(), "LayerStack: no layer_factory");
-  TORCH_CHECK(options.num_hidden_layers() >= 0, "LayerStack: num_hidden_layers must not be negative");
   TORCH_CHECK(options.checkpoint_stride() > 0, "LayerStack: checkpoint_stride must be positive");
-  layers = register_module("layers", detail::LayerDict(options.layer_factory(), options.num_hidden_layers()));
+  layers = register_module("layers", detail::LayerDict(layer_factories()));
   layer_norm = torch::nn::AnyModule();
   if (options.post_norm_factory()) {
     layer_norm = options.post_norm_factory()();

@@ -5,6 +5,12 @@
 // the reference (whose pipeline splitter deletes layers by key), followed by
 // an optional final norm `layer_norm` for pre-LN models.
 //
+// A heterogeneous stack (the reference's ExplicitLayerStack) is built from
+// an explicit list of factories instead, one per layer, in order: layer i
+// comes from layer_factories[i] and may differ from the others in type and
+// size (as long as each maps [B, T, d_model] to itself). Keys, checkpointing
+// and the KV cache work the same for both.
+//
 // With enable_activation_checkpoint, every layer whose index is a multiple
 // of checkpoint_stride runs under activation checkpointing while training:
 // its activations are recomputed in backward, with the random state
@@ -36,17 +42,19 @@ namespace detail {
 /// pre-clone layers).
 class LayerDictImpl : public torch::nn::Cloneable<LayerDictImpl> {
 public:
-  LayerDictImpl(std::function<torch::nn::AnyModule()> factory, int64_t count);
+  /// Layer i will be built by factories[i].
+  explicit LayerDictImpl(std::vector<std::function<torch::nn::AnyModule()>> factories);
 
-  /// Builds the layers by calling the factory `count` times.
+  /// Builds the layers by calling each factory once, in order.
   void reset() override;
 
+  /// The number of layers.
   size_t size() const { return layers_.size(); }
+  /// Layer `i`, type-erased.
   torch::nn::AnyModule &at(size_t i) { return layers_.at(i); }
 
 private:
-  std::function<torch::nn::AnyModule()> factory_;
-  int64_t count_;
+  std::vector<std::function<torch::nn::AnyModule()>> factories_;
   std::vector<torch::nn::AnyModule> layers_;
 };
 
@@ -56,13 +64,22 @@ TORCH_MODULE(LayerDict);
 
 /// Options for `LayerStack`.
 struct LayerStackOptions {
+  /// `num_hidden_layers` layers, each built by `layer_factory`.
   LayerStackOptions(std::function<torch::nn::AnyModule()> layer_factory, int64_t num_hidden_layers);
+  /// One layer per factory, in order (a heterogeneous stack): sets
+  /// layer_factories and num_hidden_layers = its size.
+  explicit LayerStackOptions(std::vector<std::function<torch::nn::AnyModule()>> layer_factories);
 
   /// Builds one layer: a module with forward(x, attn_mask, position_ids),
-  /// such as PreLNLayer. Called once per layer.
+  /// such as PreLNLayer. Called once per layer. Unset when layer_factories
+  /// is given.
   TORCH_ARG(std::function<torch::nn::AnyModule()>, layer_factory);
-  /// Number of layers.
+  /// Number of layers; with layer_factories, its size.
   TORCH_ARG(int64_t, num_hidden_layers);
+  /// Explicit per-layer factories (the reference's ExplicitLayerStack
+  /// factory_list): layer i is built by entry i, so layers may differ in
+  /// type and size. Empty for a stack of one layer_factory.
+  TORCH_ARG(std::vector<std::function<torch::nn::AnyModule()>>, layer_factories) = {};
   /// Builds the norm applied after the last layer (pre-LN models); unset
   /// for none.
   TORCH_ARG(std::function<torch::nn::AnyModule()>, post_norm_factory) = nullptr;
@@ -73,9 +90,12 @@ struct LayerStackOptions {
   TORCH_ARG(int64_t, checkpoint_stride) = 1;
 };
 
-/// A stack of identical transformer layers and an optional final norm.
+/// A stack of transformer layers (identical, or one per explicit factory)
+/// and an optional final norm.
 class LayerStackImpl : public torch::nn::Cloneable<LayerStackImpl> {
 public:
+  /// Throws std::runtime_error when the options give no way to build the
+  /// layers, or two conflicting ones.
   explicit LayerStackImpl(const LayerStackOptions &options_);
 
   void reset() override;
@@ -112,6 +132,8 @@ protected:
 private:
   /// Whether layer `index` runs checkpointed in this call.
   bool checkpointed(size_t index) const;
+  /// The factory of every layer, in order, from the options (checked).
+  std::vector<std::function<torch::nn::AnyModule()>> layer_factories() const;
 };
 
 TORCH_MODULE(LayerStack);

@@ -6,15 +6,33 @@
 
 namespace fgcc::nn {
 
+namespace detail {
+
+torch::nn::Linear square_linear(int64_t d_model, bool bias) {
+  return torch::nn::Linear(torch::nn::LinearOptions(d_model, d_model).bias(bias));
+}
+
+torch::Tensor bilinear_scores(const torch::Tensor &x, const torch::Tensor &query_key_weight, const char *attn_name) {
+  const int64_t d_model = query_key_weight.size(0);
+  TORCH_CHECK(x.dim() == 3 && x.size(2) == d_model, attn_name, ": expected [B, T, ", d_model, "], got ", x.sizes());
+  return torch::matmul(torch::matmul(x, query_key_weight), x.transpose(1, 2)) / std::sqrt(static_cast<double>(d_model));
+}
+
+torch::Tensor mask_future(const torch::Tensor &scores) {
+  const int64_t seq_len = scores.size(-1);
+  torch::Tensor future = torch::ones({seq_len, seq_len}, scores.options().dtype(torch::kBool)).triu(1);
+  return scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+}
+
+} // namespace detail
+
 SingleHeadAttnOptions::SingleHeadAttnOptions(int64_t d_model) : d_model_(d_model) {}
 
 SingleHeadAttnImpl::SingleHeadAttnImpl(const SingleHeadAttnOptions &options_) : options(options_) { reset(); }
 
 void SingleHeadAttnImpl::reset() {
-  const int64_t d = options.d_model();
-  query_key_linear =
-      register_module("query_key_linear", torch::nn::Linear(torch::nn::LinearOptions(d, d).bias(options.bias())));
-  value_linear = register_module("value_linear", torch::nn::Linear(torch::nn::LinearOptions(d, d).bias(options.bias())));
+  query_key_linear = register_module("query_key_linear", detail::square_linear(options.d_model(), options.bias()));
+  value_linear = register_module("value_linear", detail::square_linear(options.d_model(), options.bias()));
 }
 
 void SingleHeadAttnImpl::pretty_print(std::ostream &stream) const {
@@ -24,13 +42,7 @@ void SingleHeadAttnImpl::pretty_print(std::ostream &stream) const {
 
 torch::Tensor SingleHeadAttnImpl::forward(const torch::Tensor &x, const torch::Tensor & /*attn_mask*/,
                                           const torch::Tensor & /*position_ids*/) {
-  TORCH_CHECK(x.dim() == 3 && x.size(2) == options.d_model(), "SingleHeadAttn: expected [B, T, ", options.d_model(),
-              "], got ", x.sizes());
-  const int64_t seq_len = x.size(1);
-  torch::Tensor scores = torch::matmul(torch::matmul(x, query_key_linear->weight), x.transpose(1, 2)) /
-                         std::sqrt(static_cast<double>(options.d_model()));
-  torch::Tensor future = torch::ones({seq_len, seq_len}, x.options().dtype(torch::kBool)).triu(1);
-  scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+  torch::Tensor scores = detail::mask_future(detail::bilinear_scores(x, query_key_linear->weight, "SingleHeadAttn"));
   torch::Tensor probs = torch::softmax(scores, -1).clamp_min(1e-10);
   probs = torch::dropout(probs, options.dropout(), is_training());
   return torch::matmul(probs, value_linear(x));

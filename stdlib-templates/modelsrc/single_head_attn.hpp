@@ -53,4 +53,20 @@ protected:
 
 TORCH_MODULE(SingleHeadAttn);
 
+namespace detail {
+
+/// A bias-optional [d_model, d_model] linear, the shape of both matrices of
+/// the single-head attentions.
+torch::nn::Linear square_linear(int64_t d_model, bool bias);
+
+/// The scores of the single-head attentions: x W x^T / sqrt(d_model), with
+/// `query_key_weight` W [d, d] and `x` [B, T, d]; `attn_name` starts the
+/// error for a misshapen x.
+torch::Tensor bilinear_scores(const torch::Tensor &x, const torch::Tensor &query_key_weight, const char *attn_name);
+
+/// `scores` [..., T, T] with -inf where the key comes after the query.
+torch::Tensor mask_future(const torch::Tensor &scores);
+
+} // namespace detail
+
 } // namespace fgcc::nn

@@ -6,10 +6,13 @@
 #include "deepnet.hpp"
 #include "feedforward_layer.hpp"
 #include "glu_feedforward.hpp"
+#include "null_pe.hpp"
 #include "post_ln_layer.hpp"
 #include "pre_ln_layer.hpp"
 #include "rms_norm.hpp"
+#include "single_head_alibi_attn.hpp"
 #include "single_head_attn.hpp"
+#include "sinusoidal_pe.hpp"
 
 namespace fgcc::models_test {
 
@@ -61,6 +64,12 @@ torch::nn::AnyModule build_attention(const json &config, nn::RotaryPE rope) {
   if (type == "SingleHeadAttn")
     return torch::nn::AnyModule(nn::SingleHeadAttn(
         nn::SingleHeadAttnOptions(config.at("d_model")).bias(config.at("bias")).dropout(config.at("dropout"))));
+  if (type == "SingleHeadAlibiAttn")
+    return torch::nn::AnyModule(nn::SingleHeadAlibiAttn(nn::SingleHeadAlibiAttnOptions(config.at("d_model"))
+                                                            .bias(config.at("bias"))
+                                                            .dropout(config.at("dropout"))
+                                                            .slope_init(config.at("slope_init"))
+                                                            .trainable_alibi(config.at("trainable_alibi"))));
   if (type == "CausalAlibiAttn")
     return torch::nn::AnyModule(nn::CausalAlibiAttn(nn::CausalAlibiAttnOptions(config.at("d_model"), config.at("num_heads"))
                                                         .num_kv_heads(optional_value<int64_t>(config, "num_kv_heads"))
@@ -122,6 +131,12 @@ torch::nn::AnyModule build_layer(const json &config, nn::RotaryPE rope) {
                                                    .residual_dropout(residual_dropout)));
 }
 
+torch::nn::AnyModule build_positional_encoder(const json &config, int64_t d_model) {
+  if (config.value("type", "SinusoidalPE") == "NullPE")
+    return torch::nn::AnyModule(nn::NullPE());
+  return torch::nn::AnyModule(nn::SinusoidalPE(nn::SinusoidalPEOptions(d_model, config.at("max_sequence_length"))));
+}
+
 nn::InputEncoder build_input_encoder(const json &config) {
   nn::InputEncoderOptions options(config.at("d_model"), config.at("vocab_size"));
   options.dropout(config.at("dropout"))
@@ -129,17 +144,34 @@ nn::InputEncoder build_input_encoder(const json &config) {
       .scale_sqrt_d_model(config.at("scale_sqrt_d_model"))
       .padding_idx(optional_value<int64_t>(config, "padding_idx"));
   if (config.contains("positional_encoder") && !config["positional_encoder"].is_null())
-    options.positional_encoder(nn::SinusoidalPE(
-        nn::SinusoidalPEOptions(config.at("d_model"), config["positional_encoder"].at("max_sequence_length"))));
+    options.positional_encoder(build_positional_encoder(config["positional_encoder"], config.at("d_model")));
   return nn::InputEncoder(options);
 }
 
-nn::CausalLM build_causal_lm(const json &config, bool checkpoint) {
-  nn::InputEncoder encoder = build_input_encoder(config.at("input_encoder"));
+namespace {
+
+/// The options of the model's layer stack: one "layer" config repeated
+/// num_hidden_layers times, with one RotaryPE shared by all, or an explicit
+/// "layers" list, each entry with its own.
+nn::LayerStackOptions stack_options_of(const json &config) {
+  if (config.contains("layers")) {
+    std::vector<std::function<torch::nn::AnyModule()>> factories;
+    for (const json &layer : config["layers"]) {
+      nn::RotaryPE rope = rope_of(layer.at("attention"));
+      factories.push_back([layer, rope] { return build_layer(layer, rope); });
+    }
+    return nn::LayerStackOptions(factories);
+  }
   const json layer = config.at("layer");
   nn::RotaryPE rope = rope_of(layer.at("attention"));
-  nn::LayerStackOptions stack_options([layer, rope] { return build_layer(layer, rope); },
-                                      config.at("num_hidden_layers"));
+  return nn::LayerStackOptions([layer, rope] { return build_layer(layer, rope); }, config.at("num_hidden_layers"));
+}
+
+} // namespace
+
+nn::CausalLM build_causal_lm(const json &config, bool checkpoint) {
+  nn::InputEncoder encoder = build_input_encoder(config.at("input_encoder"));
+  nn::LayerStackOptions stack_options = stack_options_of(config);
   if (!config.at("post_norm").is_null()) {
     json post_norm = config["post_norm"];
     stack_options.post_norm_factory([post_norm] { return build_norm(post_norm); });
@@ -147,7 +179,11 @@ nn::CausalLM build_causal_lm(const json &config, bool checkpoint) {
   stack_options.enable_activation_checkpoint(checkpoint);
   return nn::CausalLM(nn::CausalLMOptions(encoder, nn::LayerStack(stack_options))
                           .tie_word_embeddings(config.at("tie_word_embeddings"))
-                          .sliding_window(optional_value<int64_t>(config, "sliding_window")));
+                          .sliding_window(optional_value<int64_t>(config, "sliding_window"))
+                          .init_weights(config.value("init_weights", "default"))
+                          .init_std(config.value("init_std", 0.02))
+                          .init_beta(optional_value<double>(config, "init_beta"))
+                          .init_lm_head(config.value("init_lm_head", false)));
 }
 
 } // namespace fgcc::models_test

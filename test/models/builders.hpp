@@ -10,16 +10,21 @@
 //   norm         {"type": "LayerNorm" | "RMSNorm", "size", "eps"}
 //   rope         RotaryPE options, "rope_scaling" null or an object
 //   attention    {"type": "CausalMultiheadAttn" | "CausalAlibiAttn" |
-//                 "SingleHeadAttn", options..., "qk_norm": null | norm,
+//                 "SingleHeadAttn" | "SingleHeadAlibiAttn", options...,
+//                 "qk_norm": null | norm,
 //                 "rope": null | rope}
 //   feedforward  {"type": "FeedforwardLayer" | "GLUFeedforwardLayer", options...}
 //   layer        {"type": "PreLNLayer" | "PostLNLayer" | "DeepnetLayer",
 //                 "dropout", "residual_dropout", "alpha", "norm",
 //                 "attention", "feedforward"}
-//   model        {"input_encoder": {..., "positional_encoder": null |
-//                 {"max_sequence_length"}}, "layer", "num_hidden_layers",
+//   pe           {"type": "SinusoidalPE" (the default), "max_sequence_length"}
+//                 | {"type": "NullPE"}
+//   model        {"input_encoder": {..., "positional_encoder": null | pe},
+//                 "layer", "num_hidden_layers" (or "layers": a list of
+//                 layer configs, one per layer, for a heterogeneous stack),
 //                 "post_norm": null | norm, "tie_word_embeddings",
-//                 "sliding_window": null | int}
+//                 "sliding_window": null | int, and optionally
+//                 "init_weights", "init_std", "init_beta", "init_lm_head"}
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -41,6 +46,8 @@ nn::RotaryPE build_rope(const json &config);
 torch::nn::AnyModule build_attention(const json &config, nn::RotaryPE rope = nullptr);
 torch::nn::AnyModule build_feedforward(const json &config);
 torch::nn::AnyModule build_layer(const json &config, nn::RotaryPE rope = nullptr);
+/// A positional encoder of width `d_model` from a "pe" config.
+torch::nn::AnyModule build_positional_encoder(const json &config, int64_t d_model);
 nn::InputEncoder build_input_encoder(const json &config);
 /// `checkpoint` turns activation checkpointing on in the layer stack.
 nn::CausalLM build_causal_lm(const json &config, bool checkpoint = false);

@@ -45,6 +45,11 @@ json alibi(double dropout, bool trainable, bool alt, json kv_heads) {
           {"trainable_alibi", trainable}, {"alt_alibi_init", alt}};
 }
 
+json single_head_alibi(double dropout, bool trainable, bool bias = false, double slope = 0.5) {
+  return {{"type", "SingleHeadAlibiAttn"}, {"d_model", kModel},           {"bias", bias}, {"dropout", dropout},
+          {"slope_init", slope},           {"trainable_alibi", trainable}};
+}
+
 json mlp(double dropout, const std::string &activation = "relu", bool bias = true) {
   return {{"type", "FeedforwardLayer"}, {"d_model", kModel}, {"d_feedforward", kFeedforward},
           {"activation", activation},   {"dropout", dropout}, {"bias", bias}};
@@ -108,6 +113,32 @@ std::function<NamedTensors()> hidden_inputs(bool with_positions = false) {
   };
 }
 
+/// Three different layers in one stack (explicit layer factories): pre-LN
+/// with GQA and RoPE; DeepNet with trainable ALiBi and a narrower ReGLU;
+/// post-LN with single-head ALiBi attention and a wider ReLU MLP. A NullPE
+/// states that there is no absolute position encoding.
+json heterogeneous_config(double dropout) {
+  json gqa = mha(dropout, false, rope_config());
+  gqa["num_kv_heads"] = kKvHeads;
+  json narrow = glu(dropout, "relu");
+  narrow["d_feedforward"] = 48;
+  json wide = mlp(dropout);
+  wide["d_feedforward"] = 80;
+  json layer_norm = {{"type", "LayerNorm"}, {"size", kModel}, {"eps", 1e-5}};
+  json encoder = input_encoder(dropout, false, false);
+  encoder["positional_encoder"] = {{"type", "NullPE"}};
+  return {{"num_hidden_layers", 3},
+          {"post_norm", rms_norm(1e-5)},
+          {"tie_word_embeddings", false},
+          {"sliding_window", nullptr},
+          {"input_encoder", encoder},
+          {"layers",
+           {layer("PreLNLayer", dropout, rms_norm(1e-5), gqa, glu(dropout, "silu")),
+            layer("DeepnetLayer", dropout, rms_norm(1e-6), alibi(dropout, true, true, nullptr), narrow,
+                  nn::deepnet_alpha(3, 0)),
+            layer("PostLNLayer", dropout, layer_norm, single_head_alibi(dropout, true), wide)}}};
+}
+
 } // namespace
 
 json preset_config(const std::string &preset, double dropout) {
@@ -141,6 +172,8 @@ json preset_config(const std::string &preset, double dropout) {
     model["layer"] = layer("DeepnetLayer", dropout, rms_norm(1e-6), alibi(dropout, true, true, nullptr),
                            glu(dropout, "relu"), nn::deepnet_alpha(kLayers, 0));
     model["post_norm"] = rms_norm(1e-6);
+  } else if (preset == "heterogeneous") {
+    model = heterogeneous_config(dropout);
   } else {
     TORCH_CHECK(false, "unknown preset ", preset);
   }
@@ -196,6 +229,9 @@ std::vector<Case> component_cases() {
   padded_encoder["padding_idx"] = 0;
   padded_encoder["scale"] = 0.5;
   add("input_encoder_padding_idx", "InputEncoder", padded_encoder, ids(false));
+  json null_pe_encoder = input_encoder(0.0, false, true);
+  null_pe_encoder["positional_encoder"] = {{"type", "NullPE"}};
+  add("input_encoder_null_pe", "InputEncoder", null_pe_encoder, ids(true));
 
   // Feedforward blocks.
   add("feedforward_relu", "FeedforwardLayer", mlp(0.0), hidden_inputs());
@@ -227,6 +263,9 @@ std::vector<Case> component_cases() {
   add("alibi", "CausalAlibiAttn", alibi(0.0, false, false, nullptr), hidden_inputs());
   add("alibi_alt_trainable_gqa", "CausalAlibiAttn", alibi(0.0, true, true, kKvHeads), hidden_inputs());
   add("single_head", "SingleHeadAttn", {{"d_model", kModel}, {"bias", true}, {"dropout", 0.0}}, hidden_inputs());
+  add("single_head_alibi", "SingleHeadAlibiAttn", single_head_alibi(0.0, true), hidden_inputs());
+  add("single_head_alibi_fixed_bias", "SingleHeadAlibiAttn", single_head_alibi(0.0, false, true, 0.25),
+      hidden_inputs());
 
   // Layers.
   json layer_norm = {{"type", "LayerNorm"}, {"size", kModel}, {"eps", 1e-5}};
@@ -247,10 +286,16 @@ std::vector<Case> component_cases() {
         return NamedTensors{{"padding_mask", left_padding_mask(kSeq, {2, 0})},
                             {"position_ids", packed_positions({{4, 8}, {3, 3, 6}})}};
       });
-  add("causal_loss", "CausalLoss", {{"ignore_index", -100}}, [] {
+  auto loss_inputs = [] {
     torch::Tensor ids = token_ids(kBatch, kSeq, kVocab);
     return NamedTensors{{"logits", normal({kBatch, kSeq, kVocab}) * 3}, {"labels", labels_for(ids)}};
-  });
+  };
+  add("causal_loss", "CausalLoss", {{"ignore_index", -100}}, loss_inputs);
+  // Chunks of 16 leave a last chunk of 13 of the 61 columns; 1 is the
+  // extreme; 4096 is the default, one chunk.
+  for (int64_t chunk : {16, 1, 4096})
+    add("chunked_causal_loss_" + std::to_string(chunk), "ChunkedCausalLoss",
+        {{"chunk_size", chunk}, {"ignore_index", -100}}, loss_inputs);
 
   // Dropout in training mode: the reference must draw the same masks.
   add("feedforward_dropout_train", "FeedforwardLayer", mlp(0.3), hidden_inputs(), true);
@@ -261,6 +306,7 @@ std::vector<Case> component_cases() {
   add("alibi_dropout_train", "CausalAlibiAttn", alibi(0.2, true, false, nullptr), hidden_inputs(), true);
   add("single_head_dropout_train", "SingleHeadAttn", {{"d_model", kModel}, {"bias", false}, {"dropout", 0.2}},
       hidden_inputs(), true);
+  add("single_head_alibi_dropout_train", "SingleHeadAlibiAttn", single_head_alibi(0.2, true), hidden_inputs(), true);
   return cases;
 }
 
@@ -277,7 +323,11 @@ std::vector<Case> model_cases() {
   add("model_llama_padded", preset_config("llama"), lm_inputs(true, false));
   add("model_mistral_padded_packed", preset_config("mistral"), lm_inputs(true, true));
   add("model_causal_lm_packed", preset_config("causal_lm"), lm_inputs(false, true));
-  for (const char *preset : {"causal_lm", "llama", "qwen3", "deepone"})
+  json null_pe = preset_config("llama");
+  null_pe["input_encoder"]["positional_encoder"] = {{"type", "NullPE"}};
+  add("model_llama_null_pe", null_pe, lm_inputs(false, true));
+  add("model_heterogeneous", preset_config("heterogeneous"), lm_inputs(false, true));
+  for (const char *preset : {"causal_lm", "llama", "qwen3", "deepone", "heterogeneous"})
     add(std::string("model_") + preset + "_dropout_train", preset_config(preset, 0.1), lm_inputs(false, true), true);
   return cases;
 }

@@ -3,6 +3,7 @@
 
 #include "causal_loss.hpp"
 #include "causal_mask.hpp"
+#include "chunked_causal_loss.hpp"
 #include "sinusoidal_pe.hpp"
 
 #include <memory>
@@ -65,8 +66,8 @@ Runnable make_runnable(const std::string &component, const json &config) {
     auto m = std::make_shared<torch::nn::AnyModule>(build_feedforward(ff));
     return {m->ptr(), [m](const Inputs &in) { return NamedTensors{{"y", m->forward(input(in, "x"))}}; }};
   }
-  if (is_one_of(component, {"CausalMultiheadAttn", "CausalAlibiAttn", "SingleHeadAttn", "PreLNLayer", "PostLNLayer",
-                            "DeepnetLayer"})) {
+  if (is_one_of(component, {"CausalMultiheadAttn", "CausalAlibiAttn", "SingleHeadAttn", "SingleHeadAlibiAttn",
+                            "PreLNLayer", "PostLNLayer", "DeepnetLayer"})) {
     json c = config;
     c["type"] = component;
     auto m = std::make_shared<torch::nn::AnyModule>(component.find("Layer") != std::string::npos ? build_layer(c)
@@ -97,6 +98,13 @@ Runnable make_runnable(const std::string &component, const json &config) {
   }
   if (component == "CausalLoss") {
     nn::CausalLoss loss(nn::CausalLossOptions().ignore_index(config.at("ignore_index")));
+    return {loss.ptr(), [loss](const Inputs &in) mutable {
+              return NamedTensors{{"loss", loss(input(in, "logits"), input(in, "labels"))}};
+            }};
+  }
+  if (component == "ChunkedCausalLoss") {
+    nn::ChunkedCausalLoss loss(
+        nn::ChunkedCausalLossOptions().chunk_size(config.at("chunk_size")).ignore_index(config.at("ignore_index")));
     return {loss.ptr(), [loss](const Inputs &in) mutable {
               return NamedTensors{{"loss", loss(input(in, "logits"), input(in, "labels"))}};
             }};

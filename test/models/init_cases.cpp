@@ -60,6 +60,27 @@ CaseData scheme_case(const std::string &name, const std::string &preset, const s
   return data;
 }
 
+/// Builds `preset` from `seed` with the init options in `init` (keys of
+/// CausalLMOptions: init_weights, init_std, init_beta, init_lm_head) and
+/// records every parameter: the scheme runs inside construction, so the
+/// reference builds the same config from the same seed.
+CaseData option_case(const std::string &name, const std::string &preset, const json &init, uint64_t seed) {
+  CaseData data;
+  data.name = name;
+  json config = preset_config(preset);
+  config.update(init);
+  torch::manual_seed(seed);
+  nn::CausalLM model = build_causal_lm(config);
+  std::vector<std::string> order;
+  for (const auto &p : model->named_parameters()) {
+    data.tensors["param." + p.key()] = p.value().detach().clone();
+    order.push_back(p.key());
+  }
+  json meta = {{"kind", "init_option"}, {"name", name}, {"config", config}, {"build_seed", seed}, {"params", order}};
+  data.metadata["case"] = meta.dump();
+  return data;
+}
+
 } // namespace
 
 std::vector<CaseData> init_cases() {
@@ -72,6 +93,16 @@ std::vector<CaseData> init_cases() {
       scheme_case("init_llama_qwen3", "qwen3", "llama", 40),
       scheme_case("init_deepnet_deepone", "deepone", "deepnet", 50),
       scheme_case("init_hf_llama_mistral", "mistral", "hf_llama", 60),
+      // CausalLM's init_weights option, which a config sets.
+      option_case("init_option_default_llama", "llama", {{"init_weights", "default"}}, 70),
+      option_case("init_option_simple_causal_lm", "causal_lm", {{"init_weights", "simple"}}, 71),
+      option_case("init_option_llama_llama", "llama", {{"init_weights", "llama"}}, 72),
+      option_case("init_option_llama_head_qwen3", "qwen3", {{"init_weights", "llama"}, {"init_lm_head", true}}, 73),
+      option_case("init_option_deepnet_deepone", "deepone", {{"init_weights", "deepnet"}}, 74),
+      option_case("init_option_deepnet_beta_heterogeneous", "heterogeneous",
+                  {{"init_weights", "deepnet"}, {"init_beta", 0.3}}, 75),
+      option_case("init_option_hf_mistral", "mistral", {{"init_weights", "hf"}, {"init_std", 0.05}}, 76),
+      option_case("init_option_simple_head_tied", "tied", {{"init_weights", "simple"}, {"init_lm_head", true}}, 77),
   };
 }
 

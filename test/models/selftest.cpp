@@ -10,6 +10,7 @@
 
 #include "causal_loss.hpp"
 #include "causal_multihead_attn.hpp"
+#include "chunked_causal_loss.hpp"
 #include "feedforward_layer.hpp"
 #include "init_weights.hpp"
 #include "rms_norm.hpp"
@@ -247,6 +248,58 @@ std::string bad_options_throw() {
   return "";
 }
 
+/// The largest |a - b| / max(1, |b|) over two tensors of the same shape.
+double relative_error(const torch::Tensor &a, const torch::Tensor &b) {
+  torch::Tensor wide_b = b.to(torch::kDouble);
+  return ((a.to(torch::kDouble) - wide_b).abs() / wide_b.abs().clamp_min(1.0)).max().item<double>();
+}
+
+/// A loss of logits and labels, as CausalLoss and ChunkedCausalLoss compute.
+using LossFn = std::function<torch::Tensor(const torch::Tensor &, const torch::Tensor &)>;
+
+/// The loss of `loss_fn` on `logits` and `labels`, and its gradient.
+std::pair<torch::Tensor, torch::Tensor> loss_and_grad(const LossFn &loss_fn, const torch::Tensor &logits,
+                                                      const torch::Tensor &labels) {
+  torch::Tensor x = logits.detach().clone().requires_grad_(true);
+  torch::Tensor loss = loss_fn(x, labels);
+  loss.backward();
+  return {loss.detach(), x.grad()};
+}
+
+/// ChunkedCausalLoss equals CausalLoss within 1e-6 * max(1, |CausalLoss|),
+/// value and gradient, on random logits with a quarter of the labels
+/// ignored, for chunk sizes that divide the vocabulary, leave a remainder,
+/// or exceed it; with every label ignored both give NaN and zero gradients.
+std::string chunked_loss_equals_causal_loss() {
+  torch::manual_seed(11);
+  const int64_t vocab = 1000;
+  torch::Tensor logits = torch::randn({3, 17, vocab}) * 4;
+  torch::Tensor labels = torch::randint(0, vocab, {3, 17}, torch::kLong);
+  labels.masked_fill_(torch::rand({3, 17}) < 0.25, -100);
+  nn::CausalLoss plain;
+  auto [expected, expected_grad] = loss_and_grad(plain, logits, labels);
+  for (int64_t chunk : {1, 100, 333, 4096}) {
+    auto [loss, grad] =
+        loss_and_grad(nn::ChunkedCausalLoss(nn::ChunkedCausalLossOptions().chunk_size(chunk)), logits, labels);
+    const double error = std::max(relative_error(loss, expected), relative_error(grad, expected_grad));
+    if (!(error <= 1e-6))
+      return "chunk_size " + std::to_string(chunk) + ": error " + std::to_string(error);
+  }
+  try {
+    nn::ChunkedCausalLoss(nn::ChunkedCausalLossOptions().chunk_size(0));
+    return "chunk_size 0 was accepted";
+  } catch (const std::runtime_error &e) {
+    if (std::string(e.what()).find("chunk_size must be positive") == std::string::npos)
+      return std::string("unexpected message: ") + e.what();
+  }
+  torch::Tensor ignored = torch::full({3, 17}, -100, torch::kLong);
+  auto [nan_loss, zero_grad] =
+      loss_and_grad(nn::ChunkedCausalLoss(nn::ChunkedCausalLossOptions().chunk_size(64)), logits, ignored);
+  if (!std::isnan(nan_loss.item<double>()) || zero_grad.abs().max().item<double>() != 0.0)
+    return "every label ignored: expected NaN and zero gradients";
+  return "";
+}
+
 } // namespace
 
 int run_selftests() {
@@ -257,6 +310,8 @@ int run_selftests() {
       {"checkpoint_exact_causal_lm_stride1", [] { return checkpoint_is_exact("causal_lm", 1); }},
       {"checkpoint_exact_qwen3_stride1", [] { return checkpoint_is_exact("qwen3", 1); }},
       {"checkpoint_exact_deepone_stride3", [] { return checkpoint_is_exact("deepone", 3); }},
+      {"checkpoint_exact_heterogeneous_stride1", [] { return checkpoint_is_exact("heterogeneous", 1); }},
+      {"checkpoint_exact_heterogeneous_stride2", [] { return checkpoint_is_exact("heterogeneous", 2); }},
       {"checkpoint_only_when_training", checkpoint_only_when_training},
       {"clone_is_deep", clone_is_deep},
       {"padded_rows_are_finite", padded_rows_are_finite},
@@ -265,6 +320,7 @@ int run_selftests() {
       {"trunc_normal_moments", trunc_normal_moments},
       {"any_module_default_args", any_module_default_args},
       {"bad_options_throw", bad_options_throw},
+      {"chunked_loss_equals_causal_loss", chunked_loss_equals_causal_loss},
   };
   int failures = 0;
   for (const auto &[name, check] : checks) {

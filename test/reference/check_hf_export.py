@@ -10,8 +10,11 @@ DIR/sharded/<case>/, the same weights as a two-shard checkpoint.
 
 For each case this script checks the config (architectures, model_type and
 the fields HF needs), that the checkpoint holds exactly the tensors HF's
-model has, runs HF's forward (hf_llama.py) on the exported directory and
-requires, elementwise,
+model has, in the dtype config.json's torch_dtype names (float32, or
+bfloat16 for a bfloat16 export, whose logits in io.safetensors come from
+the float32 model with its weights rounded to bfloat16), runs HF's forward (hf_llama.py, in
+float32 like from_pretrained(torch_dtype=float32)) on the exported
+directory and requires, elementwise,
 
     |fgcc - hf| <= 1e-5 * max(1, |hf|)
 
@@ -30,6 +33,8 @@ import hf_llama  # noqa: E402
 import safetensors_io  # noqa: E402
 
 TOLERANCE = 1e-5
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
 ARCHITECTURES = {"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM", "qwen3": "Qwen3ForCausalLM"}
 REQUIRED = ["architectures", "model_type", "hidden_size", "intermediate_size", "num_hidden_layers",
@@ -70,9 +75,13 @@ def check_case(root, name):
     if set(weights) != expected:
         failures.append(f"tensors: missing {sorted(expected - set(weights))}, extra {sorted(set(weights) - expected)}")
         return failures, float("inf")
+    # Every tensor in the dtype config.json names (HF loads by it).
+    dtype = DTYPES.get(config.get("torch_dtype"))
+    if dtype is None:
+        failures.append(f"torch_dtype {config.get('torch_dtype')!r} is not float32 or bfloat16")
     for n, t in weights.items():
-        if t.dtype != torch.float32:
-            failures.append(f"{n} is {t.dtype}, config says float32")
+        if t.dtype != dtype:
+            failures.append(f"{n} is {t.dtype}, config says {config.get('torch_dtype')}")
 
     io, _ = safetensors_io.load(os.path.join(path, "io.safetensors"))
     with torch.no_grad():

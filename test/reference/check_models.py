@@ -20,6 +20,7 @@ float32. Integer and boolean tensors must be equal. One line per case, then
 largest |a - b| / max(1, |b|) seen. Exit status 1 if anything failed.
 """
 
+import functools
 import json
 import os
 import sys
@@ -53,6 +54,9 @@ def build_rope(c):
 def build_attention(c, rope=None):
     if c["type"] == "SingleHeadAttn":
         return models.SingleHeadAttn(c["d_model"], c["bias"], c["dropout"])
+    if c["type"] == "SingleHeadAlibiAttn":
+        return models.SingleHeadAlibiAttn(c["d_model"], c["bias"], c["dropout"], c["slope_init"],
+                                          c["trainable_alibi"])
     if c["type"] == "CausalAlibiAttn":
         return models.CausalAlibiAttn(c["d_model"], c["num_heads"], c.get("num_kv_heads"), c["bias"], c["dropout"],
                                       c["trainable_alibi"], c["alt_alibi_init"])
@@ -83,21 +87,35 @@ def build_layer(c, rope=None):
     return cls(*factories, dropout=c["dropout"], residual_dropout=c["residual_dropout"])
 
 
+def build_positional_encoder(c, d_model):
+    if c.get("type", "SinusoidalPE") == "NullPE":
+        return models.NullPE()
+    return models.SinusoidalPE(d_model, c["max_sequence_length"])
+
+
 def build_input_encoder(c):
     pe = c.get("positional_encoder")
-    pe = None if pe is None else models.SinusoidalPE(c["d_model"], pe["max_sequence_length"])
+    pe = None if pe is None else build_positional_encoder(pe, c["d_model"])
     return models.InputEncoder(c["d_model"], c["vocab_size"], c["dropout"], pe, c["scale"], c["scale_sqrt_d_model"],
                                c.get("padding_idx"))
 
 
 def build_causal_lm(c):
     encoder = build_input_encoder(c["input_encoder"])
-    layer = c["layer"]
-    rope = build_rope(layer["attention"]["rope"]) if layer["attention"].get("rope") is not None else None
     post_norm = c.get("post_norm")
-    stack = models.LayerStack(lambda: build_layer(layer, rope), c["num_hidden_layers"],
-                              None if post_norm is None else (lambda: build_norm(post_norm)))
-    return models.CausalLM(encoder, stack, c["tie_word_embeddings"], c.get("sliding_window"))
+    post_norm_factory = None if post_norm is None else (lambda: build_norm(post_norm))
+    if "layers" in c:
+        # A heterogeneous stack: one factory per layer, each layer config
+        # with its own rope (as the C++ builder does).
+        factories = [functools.partial(build_layer, layer) for layer in c["layers"]]
+        stack = models.LayerStack(post_norm_factory=post_norm_factory, layer_factories=factories)
+    else:
+        layer = c["layer"]
+        rope = build_rope(layer["attention"]["rope"]) if layer["attention"].get("rope") is not None else None
+        stack = models.LayerStack(lambda: build_layer(layer, rope), c["num_hidden_layers"], post_norm_factory)
+    return models.CausalLM(encoder, stack, c["tie_word_embeddings"], c.get("sliding_window"),
+                           c.get("init_weights", "default"), c.get("init_std", 0.02), c.get("init_beta"),
+                           c.get("init_lm_head", False))
 
 
 class Runnable:
@@ -127,7 +145,7 @@ def make_runnable(component, c):
     if component in ("FeedforwardLayer", "GLUFeedforwardLayer"):
         m = build_feedforward(dict(c, type=component))
         return Runnable(m, lambda i: {"y": m(i["x"])})
-    if component in ("CausalMultiheadAttn", "CausalAlibiAttn", "SingleHeadAttn"):
+    if component in ("CausalMultiheadAttn", "CausalAlibiAttn", "SingleHeadAttn", "SingleHeadAlibiAttn"):
         m = build_attention(dict(c, type=component))
         return Runnable(m, lambda i: {"y": m(i["x"], i.get("attn_mask"), i.get("position_ids"))})
     if component in ("PreLNLayer", "PostLNLayer", "DeepnetLayer"):
@@ -146,6 +164,9 @@ def make_runnable(component, c):
     if component == "CausalLoss":
         return Runnable(torch.nn.Module(), lambda i: {"loss": models.causal_loss(i["logits"], i["labels"],
                                                                                  c["ignore_index"])})
+    if component == "ChunkedCausalLoss":
+        return Runnable(torch.nn.Module(), lambda i: {"loss": models.chunked_causal_loss(
+            i["logits"], i["labels"], c["chunk_size"], c["ignore_index"])})
     raise ValueError(f"unknown component {component}")
 
 
@@ -278,6 +299,20 @@ def check_init_case(meta, tensors, report):
         report.compare(f"param {name}", tensors.get("param." + name), p)
 
 
+def check_init_option_case(meta, tensors, report):
+    """The init_weights option of CausalLM: the scheme runs in construction,
+    so building the same config from the same seed must give the same
+    parameters."""
+    torch.manual_seed(meta["build_seed"])
+    model = build_causal_lm(meta["config"])
+    names = [n for n, _ in model.named_parameters()]
+    if names != meta["params"]:
+        report.fail(f"parameter names/order differ: C++ {meta['params']} vs reference {names}")
+        return
+    for name, p in model.named_parameters():
+        report.compare(f"param {name}", tensors.get("param." + name), p)
+
+
 def run_cases(argv, label, checkers, doc):
     """Checks every case file of the directory argv[1] with the checker its
     kind names (checkers: kind -> function(meta, tensors, report)); prints a
@@ -317,7 +352,8 @@ def run_cases(argv, label, checkers, doc):
 
 def main(argv):
     return run_cases(argv, "models",
-                     {"forward": check_forward_case, "init": check_init_case, "trunc_normal": check_init_case},
+                     {"forward": check_forward_case, "init": check_init_case, "trunc_normal": check_init_case,
+                      "init_option": check_init_option_case},
                      __doc__)
 
 

@@ -35,12 +35,12 @@ def _rms_norm(normalized_shape, eps=None, elementwise_affine=True):
     return models.RMSNorm(normalized_shape, eps=eps, elementwise_affine=elementwise_affine)
 
 
-def _layer_stack(layer_factory, num_hidden_layers, post_norm_factory=None, enable_activation_checkpoint=False,
-                 checkpoint_stride=1):
+def _layer_stack(layer_factory=None, num_hidden_layers=0, post_norm_factory=None, enable_activation_checkpoint=False,
+                 checkpoint_stride=1, layer_factories=None):
     # Activation checkpointing changes memory, not values (test/models
     # checks that the gradients are bit-identical), so the reference
     # ignores it.
-    return models.LayerStack(layer_factory, num_hidden_layers, post_norm_factory)
+    return models.LayerStack(layer_factory, num_hidden_layers, post_norm_factory, layer_factories or None)
 
 
 # Config specs -> reference callables. Specs of the model library start with
@@ -51,7 +51,7 @@ COMPONENTS = {
     "torch.nn:LayerNorm": torch.nn.LayerNorm,
     "torch.nn:RMSNorm": _rms_norm,
 }
-for _name in ("RotaryPE", "SinusoidalPE", "CausalMultiheadAttn", "CausalAlibiAttn", "SingleHeadAttn",
+for _name in ("RotaryPE", "SinusoidalPE", "NullPE", "CausalMultiheadAttn", "CausalAlibiAttn", "SingleHeadAttn", "SingleHeadAlibiAttn",
               "FeedforwardLayer", "GLUFeedforwardLayer", "PreLNLayer", "PostLNLayer", "DeepnetLayer",
               "InputEncoder", "CausalLM"):
     COMPONENTS[_name] = getattr(models, _name)

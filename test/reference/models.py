@@ -17,6 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import inits
+
 # ---------------------------------------------------------------------------
 # Small pieces
 
@@ -131,6 +133,13 @@ class SinusoidalPE(nn.Module):
         if position_ids is None:
             return x + self.weight[: x.shape[1]].to(x.dtype)
         return x + self.weight[position_ids].to(x.dtype)
+
+
+class NullPE(nn.Module):
+    """No absolute position encoding: the input, unchanged."""
+
+    def forward(self, x, position_ids=None):
+        return x
 
 
 # ---------------------------------------------------------------------------
@@ -281,6 +290,33 @@ class SingleHeadAttn(nn.Module):
         return probs @ self.value_linear(x)
 
 
+class SingleHeadAlibiAttn(nn.Module):
+    """scores = x W x^T / sqrt(d) + slope * (j - i), causal -inf, softmax (no
+    clamp), dropout, times value_linear(x). A trainable slope is a parameter
+    of shape [1] named alibi_slope; a fixed one a plain float."""
+
+    def __init__(self, d_model, bias=False, dropout=0.0, slope_init=0.5, trainable_alibi=True):
+        super().__init__()
+        self.d_model = d_model
+        self.dropout = dropout
+        self.query_key_linear = nn.Linear(d_model, d_model, bias=bias)
+        self.value_linear = nn.Linear(d_model, d_model, bias=bias)
+        if trainable_alibi:
+            self.alibi_slope = nn.Parameter(torch.full((1,), float(slope_init)))
+        else:
+            self.alibi_slope = float(slope_init)
+
+    def forward(self, x, attn_mask=None, position_ids=None):
+        T = x.shape[1]
+        pos = torch.arange(T, dtype=x.dtype)
+        distance = pos[None, :] - pos[:, None]  # j - i
+        scores = x @ self.query_key_linear.weight @ x.transpose(1, 2) / math.sqrt(self.d_model)
+        scores = scores + distance * self.alibi_slope
+        scores = scores.masked_fill(distance > 0, float("-inf"))
+        probs = F.dropout(torch.softmax(scores, dim=-1), p=self.dropout, training=self.training)
+        return probs @ self.value_linear(x)
+
+
 # ---------------------------------------------------------------------------
 # Feedforward blocks
 
@@ -390,9 +426,15 @@ class InputEncoder(nn.Module):
 
 
 class LayerStack(nn.Module):
-    def __init__(self, layer_factory, num_hidden_layers, post_norm_factory=None):
+    """Layers keyed "0".."N-1": num_hidden_layers from layer_factory, or one
+    from each of layer_factories (the reference's ExplicitLayerStack
+    factory_list), then the optional final norm."""
+
+    def __init__(self, layer_factory=None, num_hidden_layers=0, post_norm_factory=None, layer_factories=None):
         super().__init__()
-        self.layers = nn.ModuleDict({str(i): layer_factory() for i in range(num_hidden_layers)})
+        if layer_factories is None:
+            layer_factories = [layer_factory] * num_hidden_layers
+        self.layers = nn.ModuleDict({str(i): factory() for i, factory in enumerate(layer_factories)})
         self.layer_norm = post_norm_factory() if post_norm_factory is not None else None
 
     def forward(self, x, attn_mask=None, position_ids=None):
@@ -402,7 +444,13 @@ class LayerStack(nn.Module):
 
 
 class CausalLM(nn.Module):
-    def __init__(self, input_encoder, layer_stack, tie_word_embeddings=False, sliding_window=None):
+    """The encoder, the stack and an untied or tied head. init_weights names
+    the scheme (inits.py) applied after construction to the encoder and the
+    stack, and with init_lm_head to the head too; "default" keeps the
+    constructors' init."""
+
+    def __init__(self, input_encoder, layer_stack, tie_word_embeddings=False, sliding_window=None,
+                 init_weights="default", init_std=0.02, init_beta=None, init_lm_head=False):
         super().__init__()
         self.input_encoder = input_encoder
         self.layer_stack = layer_stack
@@ -411,6 +459,27 @@ class CausalLM(nn.Module):
         if not tie_word_embeddings:
             emb = input_encoder.embedding
             self.lm_head = nn.Linear(emb.embedding_dim, emb.num_embeddings, bias=False)
+        self.initialize_weights(init_weights, init_std, init_beta, init_lm_head)
+
+    def initialize_weights(self, scheme, std, beta, with_head):
+        if scheme == "default":
+            return
+        target = nn.ModuleDict({"input_encoder": self.input_encoder, "layer_stack": self.layer_stack})
+        if with_head and not self.tie_word_embeddings:
+            target["lm_head"] = self.lm_head
+        layers = len(self.layer_stack.layers)
+        emb = self.input_encoder.embedding
+        if scheme == "simple":
+            inits.simple_weight_init(target)
+        elif scheme == "llama":
+            inits.init_by_regex(target, inits.llama_rules(layers, emb.embedding_dim))
+        elif scheme == "deepnet":
+            beta = deepnet_beta(layers, 0) if beta is None else beta
+            inits.init_by_regex(target, inits.deepnet_rules(beta, emb.embedding_dim, emb.padding_idx))
+        elif scheme == "hf":
+            inits.hf_llama_weight_init(target, std)
+        else:
+            raise ValueError(f"unknown init_weights {scheme!r}")
 
     def forward(self, input_ids, attention_mask=None, position_ids=None):
         B, T = input_ids.shape
@@ -427,3 +496,20 @@ def causal_loss(logits, labels, ignore_index=-100):
     logits = logits[:, :-1].reshape(-1, logits.shape[-1])
     logits = logits.to(wide_dtype(logits.dtype))
     return F.cross_entropy(logits, labels[:, 1:].reshape(-1), ignore_index=ignore_index)
+
+
+def chunked_causal_loss(logits, labels, chunk_size=4096, ignore_index=-100):
+    """causal_loss by a two-pass log-sum-exp over vocabulary chunks: the row
+    maxima over all chunks first, then the sums of exp(x - max) chunk by
+    chunk, and the target logit gathered; autograd differentiates through
+    the chunks."""
+    logits = logits[:, :-1].reshape(-1, logits.shape[-1])
+    logits = logits.to(wide_dtype(logits.dtype))
+    labels = labels[:, 1:].reshape(-1)
+    chunks = torch.split(logits, chunk_size, dim=1)
+    row_max = torch.stack([c.max(dim=1).values for c in chunks]).max(dim=0).values.detach()
+    sums = sum(torch.exp(c - row_max[:, None]).sum(dim=1) for c in chunks)
+    lse = row_max + torch.log(sums)
+    kept = labels != ignore_index
+    target = logits.gather(1, labels.masked_fill(~kept, 0)[:, None]).squeeze(1)
+    return ((lse - target) * kept).sum() / kept.sum()

@@ -13,6 +13,11 @@
 //   - re-saves the state as a two-shard checkpoint with
 //     model.safetensors.index.json and imports that too.
 //
+// A case may export in bfloat16: its model's weights are then rounded to
+// bfloat16 values after the export (so that the model is the one the
+// checkpoint describes), the import into a float32 model must restore
+// exactly those, and config.json must say torch_dtype "bfloat16".
+//
 // Then the error cases: missing, misshapen and unknown tensors, models that
 // are not llama-shaped, a model type that cannot express the model, an
 // empty directory. Prints one PASS/FAIL line per check (and "error: ..."
@@ -32,6 +37,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 using namespace fgcc;
 using namespace fgcc::nn;
@@ -49,7 +55,25 @@ struct Spec {
   /// Deviations from llama for the negative cases.
   bool attention_bias = false;
   std::string activation = "silu";
+  /// The export dtype; unset exports the parameters' float32.
+  c10::optional<torch::ScalarType> dtype;
 };
+
+/// Rounds every parameter of `model` to `dtype` and back, in place: the
+/// float32 model equal to a checkpoint exported in `dtype`.
+void round_parameters(CausalLM &model, torch::ScalarType dtype) {
+  torch::NoGradGuard no_grad;
+  for (auto &p : model->parameters())
+    p.copy_(p.to(dtype).to(p.scalar_type()));
+}
+
+/// The text of `path`.
+std::string read_file(const std::string &path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 CausalLM build(const Spec &s, uint64_t seed) {
   torch::manual_seed(seed);
@@ -121,7 +145,13 @@ template <typename F> void expect_error(const std::string &what, F f) {
 void run_case(const Spec &spec, const std::string &dir) {
   CausalLM model = build(spec, 1);
   const std::string out = dir + "/" + spec.name;
-  export_hf_llama(model, out);
+  export_hf_llama(model, out, "", spec.dtype);
+  const torch::ScalarType dtype = spec.dtype.value_or(torch::kFloat);
+  if (dtype != torch::kFloat) {
+    round_parameters(model, dtype);
+    const bool said = read_file(out + "/config.json").find("\"torch_dtype\": \"bfloat16\"") != std::string::npos;
+    report(said, "config.json of " + spec.name + " says torch_dtype bfloat16");
+  }
 
   torch::manual_seed(2);
   torch::Tensor ids = torch::randint(spec.vocab, {2, 8}, torch::kLong);
@@ -152,7 +182,7 @@ void run_case(const Spec &spec, const std::string &dir) {
   std::string weight_map;
   for (const auto &[name, tensor] : state) {
     const bool in_first = name.find("model.layers.0.") == 0 || name.find("model.embed") == 0;
-    (in_first ? first : second)[name] = tensor.contiguous();
+    (in_first ? first : second)[name] = tensor.to(dtype).contiguous();
     weight_map += std::string(weight_map.empty() ? "" : ",\n") + "    \"" + name + "\": \"" +
                   (in_first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors") + "\"";
   }
@@ -190,7 +220,10 @@ int main(int argc, char **argv) {
     qwen3.tie = true;
     qwen3.theta = 1000000.0;
     qwen3.eps = c10::nullopt; // torch.finfo(float32).eps, exported as such
-    for (const Spec &s : {llama, llama3, mistral, qwen3})
+    Spec bf16 = qwen3; // GQA, QK-norm and a tied head, in bfloat16
+    bf16.name = "qwen3_bf16";
+    bf16.dtype = torch::kBFloat16;
+    for (const Spec &s : {llama, llama3, mistral, qwen3, bf16})
       run_case(s, dir);
     for (const Spec &s : {llama, mistral, qwen3}) {
       CausalLM model = build(s, 1);
@@ -233,6 +266,14 @@ int main(int argc, char **argv) {
     expect_error("qwen3 as llama", [&] { hf_llama_config_json(qwen3_model, "llama"); });
     CausalLM mistral_model = build(mistral, 1);
     expect_error("sliding window as llama", [&] { hf_llama_config_json(mistral_model, "llama"); });
+
+    // Export dtypes: float32 and bfloat16 only, by name too.
+    expect_error("float16 export", [&] { export_hf_llama(model, dir + "/half", "", torch::kHalf); });
+    report(!std::filesystem::exists(dir + "/half"), "a failed float16 export writes nothing");
+    report(hf_export_dtype("bf16") == torch::kBFloat16 && hf_export_dtype("bfloat16") == torch::kBFloat16 &&
+               hf_export_dtype("f32") == torch::kFloat && hf_export_dtype("float32") == torch::kFloat,
+           "export dtype names");
+    expect_error("unknown dtype name", [&] { hf_export_dtype("fp8"); });
   } catch (const std::exception &e) {
     std::cout << "FAIL unexpected error: " << e.what() << "\n";
     return 1;
