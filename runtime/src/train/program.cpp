@@ -21,6 +21,10 @@ namespace fgrt::train {
 
 namespace {
 
+/// The seed of the model's initialisation when --seed is not given (the
+/// TrainingArguments default).
+constexpr int64_t kDefaultSeed = 42;
+
 /// `learning_rate` -> `--learning-rate`.
 std::string option_name(const std::string &name) {
   std::string out = "--";
@@ -231,6 +235,8 @@ int run_program(CommandLine &cli, int argc, char **argv, const OptionsBuilder &b
   if (std::optional<int> status = cli.parse(argc, argv))
     return *status;
   try {
+    // The model is initialised as the config is built: seed it first.
+    torch::manual_seed(static_cast<uint64_t>(cli.seed().value_or(kDefaultSeed)));
     TrainerOptions options = build();
     cli.apply(options);
     if (!cli.benchmark())

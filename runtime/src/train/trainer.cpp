@@ -121,6 +121,9 @@ void Trainer::setup() {
   scheduler_ = options_.lr_scheduler_factory() ? options_.lr_scheduler_factory()(*optimizer_)
                                                : std::make_unique<ConstantScheduler>(*optimizer_);
   checkpoints_ = std::make_unique<CheckpointManager>(args.output_dir(), args.save_total_limit());
+  // Dropout draws from here on; a resume replaces this state with the
+  // checkpoint's.
+  torch::manual_seed(static_cast<uint64_t>(args.seed()));
 
   const std::string &from = args.resume_from_checkpoint();
   if (from == "latest") {

@@ -58,6 +58,8 @@ public:
   /// The values --batch-size / --seq-len gave, if any.
   std::optional<int64_t> batch_size() const { return batch_size_; }
   std::optional<int64_t> seq_len() const { return seq_len_; }
+  /// The value --seed gave, if any (it also seeds the model's initialisation).
+  std::optional<int64_t> seed() const { return seed_; }
 
 private:
   std::unique_ptr<CLI::App> app_;
