@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "tokenizer_test_support.hpp"
 
+#include <thread>
+
 namespace fgrt::tokenizer {
 namespace {
 
@@ -225,6 +227,26 @@ TEST(TokenizerEncode, LongWordsAndLargeInputsStayFast) {
   const Ids ids = tokenizer.encode(text);
   ASSERT_EQ(ids.size(), 20000u * 5);
   EXPECT_EQ(Ids(ids.begin(), ids.begin() + 5), Ids({12, 15, 16, 17, 18}));
+}
+
+TEST(TokenizerEncode, ConcurrentEncodesShareTheWordCacheSafely) {
+  const Tokenizer tokenizer = Tokenizer::from_json(kGpt2StyleJson);
+  std::vector<std::string> texts;
+  for (int i = 0; i < 4; ++i)
+    texts.push_back(std::string(i + 1, 'l') + " hello world! " + std::string(7 - i, 'l'));
+  std::vector<Ids> expected;
+  for (const std::string &text : texts)
+    expected.push_back(Tokenizer::from_json(kGpt2StyleJson).encode(text)); // private caches
+  std::vector<int> mismatches(texts.size(), 0);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < texts.size(); ++t)
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 200; ++round)
+        mismatches[t] += tokenizer.encode(texts[t]) != expected[t];
+    });
+  for (std::thread &thread : threads)
+    thread.join();
+  EXPECT_EQ(mismatches, std::vector<int>(texts.size(), 0));
 }
 
 } // namespace

@@ -136,10 +136,10 @@ TEST(TokenizerTrainer, SavePretrainedWritesTheCompanionFiles) {
 TEST(TokenizerTrainer, PretrainedConfigVariants) {
   ScratchDir dir;
   train_bpe({"x"}, BpeTrainerOptions().vocab_size(260)).save(dir.file("tokenizer.json"));
-  // Roles as AddedToken objects, transformers' 1e30 "unlimited" length, and
-  // a role only in special_tokens_map.json.
-  dir.write("tokenizer_config.json",
-            R"({"bos_token": {"__type": "AddedToken", "content": "<|EOS|>"}, "model_max_length": 1e30})");
+  // Roles as AddedToken objects, transformers' "unlimited" length int(1e30)
+  // (too large for int64), and a role only in special_tokens_map.json.
+  dir.write("tokenizer_config.json", R"({"bos_token": {"__type": "AddedToken", "content": "<|EOS|>"},
+                                         "model_max_length": 1000000000000000019884624838656})");
   dir.write("special_tokens_map.json", R"({"bos_token": "<|PAD|>", "pad_token": "<|UNK|>"})");
   const Tokenizer tokenizer = Tokenizer::from_pretrained(dir.file(""));
   EXPECT_EQ(tokenizer.bos_token_id(), 2); // tokenizer_config.json wins
