@@ -19,7 +19,8 @@
 // U+FFFD, as in the reference.
 //
 // Words are cached (word -> ids), so text with the usual Zipf distribution
-// encodes at tens of MB/s. A Tokenizer is immutable after construction apart
+// encodes at over 10 MB/s on one core (bench/bench_tokenizer: ~15 MB/s on
+// tinyshakespeare). A Tokenizer is immutable after construction apart
 // from that cache, cheap to copy (shared state) and safe to use from several
 // threads at once.
 //
