@@ -300,6 +300,65 @@ std::string chunked_loss_equals_causal_loss() {
   return "";
 }
 
+/// Runs `f`, which must throw std::runtime_error with `needle` in its
+/// message; returns "" or what went wrong.
+std::string expect_runtime_error(const std::function<void()> &f, const std::string &needle) {
+  try {
+    f();
+  } catch (const std::runtime_error &e) {
+    return std::string(e.what()).find(needle) != std::string::npos ? "" : std::string("message: ") + e.what();
+  }
+  return "no error for '" + needle + "'";
+}
+
+/// Bad values of the options configs set (an init scheme's name, explicit
+/// layer factories) throw std::runtime_error naming the option.
+std::string option_errors_throw() {
+  json config = preset_config("llama");
+  config["init_weights"] = "xavier";
+  std::string why = expect_runtime_error([&] { build_causal_lm(config); },
+                                         "CausalLM: unknown init_weights 'xavier' (expected one of 'default'");
+  auto layer = [] { return build_layer(preset_config("llama").at("layer")); };
+  nn::LayerStackOptions both({layer, layer});
+  both.layer_factory(layer);
+  nn::LayerStackOptions miscounted({layer, layer});
+  miscounted.num_hidden_layers(3);
+  nn::LayerStackOptions hole({layer, nullptr});
+  for (const auto &[options, needle] : std::vector<std::pair<nn::LayerStackOptions, std::string>>{
+           {both, "give layer_factory or layer_factories, not both"},
+           {miscounted, "num_hidden_layers is 3 but layer_factories has 2 entries"},
+           {hole, "layer_factories[1] is empty"}})
+    if (why.empty())
+      why = expect_runtime_error([options = options] { nn::LayerStack stack(options); }, needle);
+  return why;
+}
+
+/// An explicit stack keeps the keys "0" .. "N-1" with each layer of its own
+/// type, and a NullPE changes neither the state dict nor the encoding.
+std::string explicit_stack_and_null_pe() {
+  torch::manual_seed(5);
+  nn::CausalLM model = build_causal_lm(preset_config("heterogeneous"));
+  const std::vector<std::string> types = {"PreLNLayer", "DeepnetLayer", "PostLNLayer"};
+  for (size_t i = 0; i < types.size(); ++i) {
+    const std::string key = "layer_stack.layers." + std::to_string(i);
+    if (!model->named_modules().contains(key))
+      return "no module " + key;
+    if (model->layer_stack->layer(i).ptr()->name().find(types[i]) == std::string::npos)
+      return key + " is " + model->layer_stack->layer(i).ptr()->name() + ", not " + types[i];
+  }
+  json with_null = preset_config("llama"), without = preset_config("llama");
+  with_null["input_encoder"]["positional_encoder"] = {{"type", "NullPE"}};
+  torch::manual_seed(6);
+  nn::CausalLM a = build_causal_lm(with_null);
+  torch::manual_seed(6);
+  nn::CausalLM b = build_causal_lm(without);
+  if (a->named_parameters().keys() != b->named_parameters().keys() ||
+      a->named_buffers().keys() != b->named_buffers().keys())
+    return "a NullPE changed the state dict";
+  torch::Tensor ids = token_ids(2, 12, 61);
+  return torch::equal(a(ids), b(ids)) ? "" : "a NullPE changed the logits";
+}
+
 } // namespace
 
 int run_selftests() {
@@ -321,6 +380,8 @@ int run_selftests() {
       {"any_module_default_args", any_module_default_args},
       {"bad_options_throw", bad_options_throw},
       {"chunked_loss_equals_causal_loss", chunked_loss_equals_causal_loss},
+      {"option_errors_throw", option_errors_throw},
+      {"explicit_stack_and_null_pe", explicit_stack_and_null_pe},
   };
   int failures = 0;
   for (const auto &[name, check] : checks) {

@@ -2,6 +2,7 @@
 """check_generated.py - a generated model against its PyTorch reference.
 
     check_generated.py MODEL_DIR MODEL_SMOKE [--batch-size B] [--seq-len T] [--seed S] [--export-hf]
+                       [--check-init]
 
 MODEL_DIR is the `model/` directory fgcc generated for a config, and
 MODEL_SMOKE its built `model_smoke` program. The C++ model initialises
@@ -16,7 +17,10 @@ every parameter must agree within
 in float32 (check_models.py's tolerance). With --export-hf (llama-family
 models), model_smoke also exports the weights as a Hugging Face checkpoint,
 and Hugging Face's forward (hf_llama.py) on that checkpoint must give the
-same logits, within the same tolerance. Prints one line per failure and
+same logits, within the same tolerance. With --check-init, the weights the
+C++ model initialised itself with from seed S must also equal those of the
+reference built from the same seed (constructor inits plus the config's
+init_weights scheme, drawn in the same order). Prints one line per failure and
 a summary "generated model NAME: P parameters, N comparisons, K failed,
 max error E"; exit status 1 if anything failed.
 """
@@ -53,6 +57,7 @@ def main():
     parser.add_argument("--seq-len", type=int, default=24)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--export-hf", action="store_true")
+    parser.add_argument("--check-init", action="store_true")
     opts = parser.parse_args()
     with open(os.path.join(opts.model_dir, "config.json")) as f:
         config = json.load(f)
@@ -75,6 +80,11 @@ def main():
             hf_logits = hf_llama.forward(hf_config, hf_weights, input_ids)
 
     report = Report()
+    if opts.check_init:
+        # model_smoke seeds, then builds: so does the reference.
+        torch.manual_seed(opts.seed)
+        for name, p in construct.build_model(config).named_parameters():
+            report.compare(f"init {name}", cpp_weights.get(name), p)
     model = construct.build_model(config)
     params = dict(model.named_parameters())
     # The same parameters by name, both ways: a missing or extra one is a

@@ -28,9 +28,11 @@
 #include "causal_multihead_attn.hpp"
 #include "glu_feedforward.hpp"
 #include "hf_llama.hpp"
+#include "null_pe.hpp"
 #include "pre_ln_layer.hpp"
 #include "rms_norm.hpp"
 #include "safetensors.hpp"
+#include "sinusoidal_pe.hpp"
 
 #include <torch/torch.h>
 
@@ -57,6 +59,9 @@ struct Spec {
   std::string activation = "silu";
   /// The export dtype; unset exports the parameters' float32.
   c10::optional<torch::ScalarType> dtype;
+  /// The encoder's absolute position encoding: "" (none), "null" (a NullPE,
+  /// which is none too) or "sinusoidal" (which HF's llama lacks).
+  std::string positional_encoder;
 };
 
 /// Rounds every parameter of `model` to `dtype` and back, in place: the
@@ -77,7 +82,13 @@ std::string read_file(const std::string &path) {
 
 CausalLM build(const Spec &s, uint64_t seed) {
   torch::manual_seed(seed);
-  InputEncoder encoder(InputEncoderOptions(s.d_model, s.vocab).dropout(0.0));
+  InputEncoderOptions encoder_options(s.d_model, s.vocab);
+  encoder_options.dropout(0.0);
+  if (s.positional_encoder == "null")
+    encoder_options.positional_encoder(torch::nn::AnyModule(NullPE()));
+  else if (s.positional_encoder == "sinusoidal")
+    encoder_options.positional_encoder(torch::nn::AnyModule(SinusoidalPE(SinusoidalPEOptions(s.d_model, 64))));
+  InputEncoder encoder(encoder_options);
   RotaryPEOptions rope_options(s.d_model, s.heads);
   rope_options.max_position_embeddings(64).rope_theta(s.theta);
   if (s.llama3_scaling)
@@ -266,6 +277,17 @@ int main(int argc, char **argv) {
     expect_error("qwen3 as llama", [&] { hf_llama_config_json(qwen3_model, "llama"); });
     CausalLM mistral_model = build(mistral, 1);
     expect_error("sliding window as llama", [&] { hf_llama_config_json(mistral_model, "llama"); });
+
+    // A NullPE is no absolute position encoding; a sinusoidal table is one.
+    Spec null_pe = llama;
+    null_pe.positional_encoder = "null";
+    CausalLM null_pe_model = build(null_pe, 1);
+    report(to_hf_llama_state(null_pe_model).size() == to_hf_llama_state(model).size(),
+           "a NullPE encoder exports as llama");
+    Spec sinusoidal = llama;
+    sinusoidal.positional_encoder = "sinusoidal";
+    CausalLM sinusoidal_model = build(sinusoidal, 1);
+    expect_error("sinusoidal positions", [&] { to_hf_llama_state(sinusoidal_model); });
 
     // Export dtypes: float32 and bfloat16 only, by name too.
     expect_error("float16 export", [&] { export_hf_llama(model, dir + "/half", "", torch::kHalf); });
