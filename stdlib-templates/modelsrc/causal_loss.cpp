@@ -9,25 +9,15 @@ void CausalLossImpl::pretty_print(std::ostream &stream) const {
   stream << "fgcc::nn::CausalLoss(ignore_index=" << options.ignore_index() << ")";
 }
 
-namespace detail {
-
-std::pair<torch::Tensor, torch::Tensor> next_token_pairs(const torch::Tensor &logits, const torch::Tensor &labels,
-                                                         const char *loss_name) {
+torch::Tensor CausalLossImpl::forward(const torch::Tensor &logits, const torch::Tensor &labels) {
   TORCH_CHECK(logits.dim() == 3 && labels.dim() == 2 && logits.size(0) == labels.size(0) &&
                   logits.size(1) == labels.size(1),
-              loss_name, ": expected logits [B, T, V] and labels [B, T], got ", logits.sizes(), " and ", labels.sizes());
+              "CausalLoss: expected logits [B, T, V] and labels [B, T], got ", logits.sizes(), " and ", labels.sizes());
   const int64_t vocab = logits.size(2);
   // Position t predicts label t + 1: drop the last logit and the first label.
   torch::Tensor predictions = logits.slice(1, 0, -1).reshape({-1, vocab});
   predictions = predictions.to(torch::promote_types(predictions.scalar_type(), torch::kFloat));
   torch::Tensor targets = labels.slice(1, 1).reshape({-1}).to(torch::kLong);
-  return {predictions, targets};
-}
-
-} // namespace detail
-
-torch::Tensor CausalLossImpl::forward(const torch::Tensor &logits, const torch::Tensor &labels) {
-  auto [predictions, targets] = detail::next_token_pairs(logits, labels, "CausalLoss");
   namespace F = torch::nn::functional;
   return F::cross_entropy(predictions, targets, F::CrossEntropyFuncOptions().ignore_index(options.ignore_index()));
 }

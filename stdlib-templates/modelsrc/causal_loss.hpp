@@ -13,8 +13,6 @@
 
 #include <torch/torch.h>
 
-#include <utility>
-
 namespace fgcc::nn {
 
 /// Options for `CausalLoss`.
@@ -39,17 +37,5 @@ public:
 };
 
 TORCH_MODULE(CausalLoss);
-
-namespace detail {
-
-/// The next-token pairs of a batch: `logits` [B, T, V] without its last
-/// position as [B (T-1), V], upcast to at least float32, and `labels`
-/// [B, T] without its first as [B (T-1)] int64. `loss_name` starts the
-/// error for mismatched shapes. Shared by CausalLoss and ChunkedCausalLoss,
-/// so that both see exactly the same pairs.
-std::pair<torch::Tensor, torch::Tensor> next_token_pairs(const torch::Tensor &logits, const torch::Tensor &labels,
-                                                         const char *loss_name);
-
-} // namespace detail
 
 } // namespace fgcc::nn

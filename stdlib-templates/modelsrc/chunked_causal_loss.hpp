@@ -9,17 +9,21 @@
 //   loss_i = lse_i - logits[i, label_i]
 //   loss   = mean of loss_i over the labels that are not ignore_index
 //
-// with the same shift as CausalLoss (position t predicts label t + 1) and
-// the same upcast to float32. The value equals CausalLoss up to rounding.
+// with the same shift as CausalLoss (position t predicts label t + 1), in
+// float32 (or wider). The value equals CausalLoss up to rounding.
 //
-// Why chunks: with a large vocabulary a softmax over [B T, V] doubles the
-// memory of the logits. The backward pass here is written by hand (a
-// custom autograd function) and also goes chunk by chunk,
+// Why chunks: with a large vocabulary the plain loss holds several tensors
+// the size of the logits at once (the shifted copy, the float32 upcast of
+// narrower logits, the softmax kept for backward). Here the backward pass is
+// written by hand (a custom autograd function) and goes chunk by chunk too,
 //
 //   d loss / d logits[i, j] = (exp(logits[i, j] - lse_i) - [j == label_i]) / count
 //
-// so only the logits, one float per row (lse) and the labels are kept for
-// it; ignored rows get a zero gradient. It is not twice differentiable.
+// so only the logits themselves, one float per row (lse) and the labels are
+// kept; the shift is a view, each chunk is upcast on its own, and the
+// gradient is the only tensor of the logits' size it allocates. Ignored
+// positions, and the last one, get a zero gradient. It is not twice
+// differentiable.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
@@ -44,6 +48,7 @@ public:
 
   /// Checks the options (there is no state to build).
   void reset() override;
+  /// Writes the options, as LibTorch's modules do.
   void pretty_print(std::ostream &stream) const override;
 
   /// `logits` [B, T, V], `labels` [B, T] (integer) -> scalar mean loss
@@ -56,12 +61,12 @@ public:
 
 TORCH_MODULE(ChunkedCausalLoss);
 
-/// The mean cross-entropy of `predictions` [N, V] (floating) against
-/// `targets` [N] (int64) by chunks of `chunk_size` columns, skipping
-/// targets equal to `ignore_index`; differentiable in `predictions` with
-/// the chunked backward described in the file comment. Throws
-/// std::runtime_error for a chunk_size below 1.
-torch::Tensor chunked_cross_entropy(const torch::Tensor &predictions, const torch::Tensor &targets, int64_t chunk_size,
-                                    int64_t ignore_index);
+/// The mean next-token cross-entropy of `logits` [B, T, V] (any floating
+/// dtype; computed in at least float32) against `labels` [B, T]: logits at
+/// t against the label at t + 1, skipping labels equal to `ignore_index`,
+/// by chunks of `chunk_size` columns, with the chunked backward described
+/// in the file comment. Throws std::runtime_error for a chunk_size below 1.
+torch::Tensor chunked_causal_cross_entropy(const torch::Tensor &logits, const torch::Tensor &labels, int64_t chunk_size,
+                                           int64_t ignore_index = -100);
 
 } // namespace fgcc::nn

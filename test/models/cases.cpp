@@ -296,6 +296,12 @@ std::vector<Case> component_cases() {
   for (int64_t chunk : {16, 1, 4096})
     add("chunked_causal_loss_" + std::to_string(chunk), "ChunkedCausalLoss",
         {{"chunk_size", chunk}, {"ignore_index", -100}}, loss_inputs);
+  // bfloat16 logits: upcast chunk by chunk, the gradient in bfloat16.
+  add("chunked_causal_loss_bf16", "ChunkedCausalLoss", {{"chunk_size", 16}, {"ignore_index", -100}}, [loss_inputs] {
+    NamedTensors inputs = loss_inputs();
+    inputs[0].second = inputs[0].second.to(torch::kBFloat16);
+    return inputs;
+  });
 
   // Dropout in training mode: the reference must draw the same masks.
   add("feedforward_dropout_train", "FeedforwardLayer", mlp(0.3), hidden_inputs(), true);

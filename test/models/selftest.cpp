@@ -277,13 +277,17 @@ std::string chunked_loss_equals_causal_loss() {
   torch::Tensor labels = torch::randint(0, vocab, {3, 17}, torch::kLong);
   labels.masked_fill_(torch::rand({3, 17}) < 0.25, -100);
   nn::CausalLoss plain;
-  auto [expected, expected_grad] = loss_and_grad(plain, logits, labels);
-  for (int64_t chunk : {1, 100, 333, 4096}) {
-    auto [loss, grad] =
-        loss_and_grad(nn::ChunkedCausalLoss(nn::ChunkedCausalLossOptions().chunk_size(chunk)), logits, labels);
-    const double error = std::max(relative_error(loss, expected), relative_error(grad, expected_grad));
-    if (!(error <= 1e-6))
-      return "chunk_size " + std::to_string(chunk) + ": error " + std::to_string(error);
+  // float32 logits, and bfloat16 ones (which both losses compute in float32).
+  for (const torch::Tensor &x : {logits, logits.to(torch::kBFloat16)}) {
+    auto [expected, expected_grad] = loss_and_grad(plain, x, labels);
+    for (int64_t chunk : {1, 100, 333, 4096}) {
+      auto [loss, grad] =
+          loss_and_grad(nn::ChunkedCausalLoss(nn::ChunkedCausalLossOptions().chunk_size(chunk)), x, labels);
+      const double error = std::max(relative_error(loss, expected), relative_error(grad, expected_grad));
+      if (!(error <= 1e-6) || grad.scalar_type() != x.scalar_type())
+        return std::string(c10::toString(x.scalar_type())) + " chunk_size " + std::to_string(chunk) + ": error " +
+               std::to_string(error);
+    }
   }
   try {
     nn::ChunkedCausalLoss(nn::ChunkedCausalLossOptions().chunk_size(0));
