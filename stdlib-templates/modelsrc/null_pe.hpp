@@ -21,10 +21,12 @@ struct NullPEOptions {};
 /// The identity, in the place of a positional encoder.
 class NullPEImpl : public torch::nn::Cloneable<NullPEImpl> {
 public:
+  /// A NullPE; the options are there for the library's uniform interface.
   explicit NullPEImpl(const NullPEOptions &options_ = {});
 
   /// Nothing to build.
   void reset() override {}
+  /// Writes "fgcc::nn::NullPE()".
   void pretty_print(std::ostream &stream) const override;
 
   /// Returns `x` [B, T, d] itself; `position_ids` is accepted for the

@@ -41,11 +41,14 @@ struct SingleHeadAlibiAttnOptions {
 /// Causal single-head self-attention with a linear distance penalty.
 class SingleHeadAlibiAttnImpl : public torch::nn::Cloneable<SingleHeadAlibiAttnImpl> {
 public:
+  /// Builds the two linears and, with trainable_alibi, the slope.
   explicit SingleHeadAlibiAttnImpl(const SingleHeadAlibiAttnOptions &options_);
 
+  /// (Re)registers query_key_linear, value_linear and alibi_slope.
   void reset() override;
   /// Sets a trainable slope back to slope_init.
   void reset_slope();
+  /// Writes the options, as LibTorch's modules do.
   void pretty_print(std::ostream &stream) const override;
 
   /// `x` [B, T, d_model] -> [B, T, d_model]. `attn_mask` and

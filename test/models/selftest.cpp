@@ -134,9 +134,9 @@ std::string checkpoint_only_when_training() {
 /// clone() of a whole model: same outputs, separate parameters (the copy's
 /// layers are its own, not the original's), and the original's parameters
 /// keep their identity.
-std::string clone_is_deep() {
+std::string clone_is_deep(const std::string &preset) {
   torch::manual_seed(5);
-  nn::CausalLM model = build_causal_lm(preset_config("causal_lm"));
+  nn::CausalLM model = build_causal_lm(preset_config(preset));
   model->eval();
   std::vector<void *> before;
   std::vector<torch::Tensor> values;
@@ -376,7 +376,8 @@ int run_selftests() {
       {"checkpoint_exact_heterogeneous_stride1", [] { return checkpoint_is_exact("heterogeneous", 1); }},
       {"checkpoint_exact_heterogeneous_stride2", [] { return checkpoint_is_exact("heterogeneous", 2); }},
       {"checkpoint_only_when_training", checkpoint_only_when_training},
-      {"clone_is_deep", clone_is_deep},
+      {"clone_is_deep", [] { return clone_is_deep("causal_lm"); }},
+      {"clone_is_deep_heterogeneous", [] { return clone_is_deep("heterogeneous"); }},
       {"padded_rows_are_finite", padded_rows_are_finite},
       {"tied_head_shares_embedding", tied_head_shares_embedding},
       {"rms_norm_bf16", rms_norm_bf16},
