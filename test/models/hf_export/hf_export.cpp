@@ -231,7 +231,7 @@ int main(int argc, char **argv) {
     qwen3.tie = true;
     qwen3.theta = 1000000.0;
     qwen3.eps = c10::nullopt; // torch.finfo(float32).eps, exported as such
-    Spec bf16 = qwen3; // GQA, QK-norm and a tied head, in bfloat16
+    Spec bf16 = qwen3;        // GQA, QK-norm and a tied head, in bfloat16
     bf16.name = "qwen3_bf16";
     bf16.dtype = torch::kBFloat16;
     for (const Spec &s : {llama, llama3, mistral, qwen3, bf16})
