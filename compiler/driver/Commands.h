@@ -2,6 +2,7 @@
 #pragma once
 
 #include "driver/Session.h"
+#include "emit/ModelEmitter.h"
 #include "resolve/Resolver.h"
 
 #include <iosfwd>
@@ -71,6 +72,10 @@ int runDocComponents(GlobalOptions &opts, std::ostream &out);
 /// `configs/tiny_llama.yaml` -> `tiny_llama`: the C++ namespace of the
 /// generated code, so that models of several configs can share a program.
 std::string namespaceOf(const std::string &templateName);
+/// The lowering's inputs taken from a checked config (search path, name).
+lower::LowerOptions lowerOptionsFor(const CheckedConfig &cc);
+/// The model emitter's inputs for a checked config (version, sources, namespace).
+emit::EmitOptions emitOptionsFor(const CheckedConfig &cc);
 int runEmitModel(GlobalOptions &opts, std::ostream &out);
 /// `fgcc CONFIG -o DIR`: the whole training project of a config whose main is a Trainer.
 int runEmitProject(GlobalOptions &opts, std::ostream &out);

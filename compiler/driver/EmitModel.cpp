@@ -27,16 +27,29 @@ std::string namespaceOf(const std::string &templateName) {
   return out;
 }
 
+lower::LowerOptions lowerOptionsFor(const CheckedConfig &cc) {
+  lower::LowerOptions options;
+  options.searchPath = cc.rendered.searchPath;
+  options.configName = cc.rendered.templateName;
+  return options;
+}
+
+emit::EmitOptions emitOptionsFor(const CheckedConfig &cc) {
+  emit::EmitOptions options;
+  options.fgccVersion = FGCC_VERSION;
+  options.modelSourceDir = stdlibDir() + "/modelsrc";
+  options.cppNamespace = namespaceOf(cc.rendered.templateName);
+  return options;
+}
+
 int runEmitModel(GlobalOptions &opts, std::ostream &out) {
   if (opts.emit != "lower" && opts.outputDir.empty())
     throw UsageError("--emit-model needs an output directory: -o DIR");
   std::unique_ptr<CheckedConfig> cc = checkConfig(opts);
   if (reportDiagnostics(cc->diags))
     return 1;
-  lower::LowerOptions lowerOptions;
+  lower::LowerOptions lowerOptions = lowerOptionsFor(*cc);
   lowerOptions.target = opts.modelTarget;
-  lowerOptions.searchPath = cc->rendered.searchPath;
-  lowerOptions.configName = cc->rendered.templateName;
   DiagnosticEngine diags;
   lower::ModelPlan plan = lower::lowerModel(cc->typed, lowerOptions, *cc->graph.where, diags);
   if (reportDiagnostics(diags))
@@ -45,10 +58,7 @@ int runEmitModel(GlobalOptions &opts, std::ostream &out) {
     out << lower::printModelPlan(plan);
     return 0;
   }
-  emit::EmitOptions emitOptions;
-  emitOptions.fgccVersion = FGCC_VERSION;
-  emitOptions.modelSourceDir = stdlibDir() + "/modelsrc";
-  emitOptions.cppNamespace = namespaceOf(cc->rendered.templateName);
+  emit::EmitOptions emitOptions = emitOptionsFor(*cc);
   std::map<std::string, std::string> files = emit::emitModelFiles(plan, emitOptions);
   emit::writeFiles(opts.outputDir + "/model", files);
   out << "fgcc: wrote " << files.size() << " files to " << opts.outputDir << "/model (" << plan.rootClass

@@ -9,7 +9,6 @@
 //===----------------------------------------------------------------------===//
 #include "driver/Commands.h"
 #include "emit/ProjectEmitter.h"
-#include "lower/ModelPlan.h"
 #include "support/PyPath.h"
 
 #include <fstream>
@@ -49,11 +48,8 @@ int runEmitProject(GlobalOptions &opts, std::ostream &out) {
     throw FatalError(SourceLoc{}, "the config's `main` is not a fgrt.train:Trainer, so it has no training program; "
                                   "--emit-model writes its model alone");
   }
-  lower::LowerOptions lowerOptions;
-  lowerOptions.searchPath = cc->rendered.searchPath;
-  lowerOptions.configName = cc->rendered.templateName;
   DiagnosticEngine diags;
-  lower::TrainPlan plan = lower::lowerTrainProgram(cc->typed, lowerOptions, *cc->graph.where, diags);
+  lower::TrainPlan plan = lower::lowerTrainProgram(cc->typed, lowerOptionsFor(*cc), *cc->graph.where, diags);
   if (reportDiagnostics(diags))
     return 1;
   if (opts.emit == "lower") {
@@ -62,9 +58,7 @@ int runEmitProject(GlobalOptions &opts, std::ostream &out) {
   }
 
   emit::ProjectOptions options;
-  options.model.fgccVersion = FGCC_VERSION;
-  options.model.modelSourceDir = stdlibDir() + "/modelsrc";
-  options.model.cppNamespace = namespaceOf(cc->rendered.templateName);
+  options.model = emitOptionsFor(*cc);
   options.runtimeDir = runtimeDir();
   options.renderedConfig = cc->rendered.result.text;
   for (const auto &[name, path] : cc->rendered.loaded)

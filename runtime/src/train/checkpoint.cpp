@@ -206,6 +206,10 @@ CheckpointManager::CheckpointManager(std::string output_dir, int64_t save_total_
     : root_((fs::path(output_dir) / "checkpoints").string()), limit_(save_total_limit),
       max_shard_bytes_(max_shard_bytes) {}
 
+std::string CheckpointManager::path_of(int64_t step) const {
+  return (fs::path(root_) / (kPrefix + std::to_string(step))).string();
+}
+
 int64_t CheckpointManager::step_of(const std::string &dir) {
   std::string name = fs::path(dir).filename().string();
   if (name.rfind(kPrefix, 0) != 0)
@@ -220,7 +224,7 @@ std::string CheckpointManager::save(int64_t step, const torch::nn::Module &modul
                                     const std::vector<ArchiveState> &archives,
                                     const std::map<std::string, std::string> &json_states) {
   fs::create_directories(root_);
-  std::string final_dir = (fs::path(root_) / (kPrefix + std::to_string(step))).string();
+  std::string final_dir = path_of(step);
   std::string tmp_dir = final_dir + kTmpSuffix;
   fs::remove_all(tmp_dir); // a crashed earlier attempt
   fs::create_directories(tmp_dir);

@@ -14,7 +14,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <set>
 #include <stdexcept>
 
@@ -348,7 +347,7 @@ void Trainer::maybe_evaluate_and_save(TrainerControl &control, bool last_step) {
   if (save_now) {
     // The best checkpoint is the one saved at the step that improved; it
     // must be recorded before the save so the saved state names it.
-    std::string dir = (std::filesystem::path(checkpoints_->directory()) / ("checkpoint-" + std::to_string(step))).string();
+    std::string dir = checkpoints_->path_of(step);
     if (improved) {
       state_.best_checkpoint = dir;
       checkpoints_->protect(dir);

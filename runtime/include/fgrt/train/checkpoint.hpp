@@ -86,6 +86,8 @@ public:
   /// Never prune `dir` (the best checkpoint so far); empty: none.
   void protect(const std::string &dir) { protected_ = dir; }
 
+  /// The directory checkpoint `step` is (or would be) saved in.
+  std::string path_of(int64_t step) const;
   /// The step a checkpoint directory's name records.
   static int64_t step_of(const std::string &dir);
   /// Restores one archive state from `dir`; throws if its file is missing.
