@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Golden generated trees: the projects fgcc emits for a few example configs,
+checked in under test/golden/<name>/ and compared byte for byte.
+
+    golden.py regen [--fgcc BIN]          rewrite every golden tree
+    golden.py check NAME [--fgcc BIN] [--work DIR]
+                                          emit NAME again and compare
+
+Files the emitter writes itself (CMakeLists, model.cpp, train/main.cpp,
+config snapshots, the manifest) are kept in full. Files it vendors verbatim
+(the model components and the runtime) would only repeat the sources they
+come from, so the golden tree lists them in VENDORED with their source, and
+the check compares each one against that source instead.
+"""
+import argparse
+import difflib
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+GOLDEN = os.path.join(ROOT, "test", "golden")
+TINY = "examples/tiny_experiments/tiny_models"
+
+# name -> (project directory, config template). Three presets that differ in
+# attention, positional encoding, layer type and normalization.
+CONFIGS = {
+    "tiny_llama": (TINY, "tiny_llama.yaml"),
+    "tiny_mistral": (TINY, "tiny_mistral.yaml"),
+    "tiny_deepone": (TINY, "tiny_deepone.yaml"),
+}
+
+VENDORED_LIST = "VENDORED"
+
+
+def vendored_source(rel):
+    """The repository file `rel` (a path in a generated tree) is a copy of,
+    or None when the emitter wrote it."""
+    parts = rel.split("/")
+    if parts[:2] == ["model", "components"]:
+        return "stdlib-templates/modelsrc/" + "/".join(parts[2:])
+    if parts[0] == "runtime" and rel != "runtime/CMakeLists.txt":
+        if parts[1] == "modelsrc":
+            return "stdlib-templates/modelsrc/" + "/".join(parts[2:])
+        return rel
+    return None
+
+
+def emit(fgcc, name, out):
+    project, config = CONFIGS[name]
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run([fgcc, "-p", os.path.join(ROOT, project), "-t", config, "-o", out],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def tree_files(top):
+    files = []
+    for dirpath, _, names in os.walk(top):
+        for n in names:
+            files.append(os.path.relpath(os.path.join(dirpath, n), top))
+    return sorted(files)
+
+
+def regen(fgcc):
+    for name in CONFIGS:
+        dest = os.path.join(GOLDEN, name)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, name)
+            emit(fgcc, name, out)
+            shutil.rmtree(dest, ignore_errors=True)
+            vendored = []
+            for rel in tree_files(out):
+                source = vendored_source(rel)
+                if source:
+                    vendored.append(f"{rel} <- {source}\n")
+                    continue
+                os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
+                shutil.copyfile(os.path.join(out, rel), os.path.join(dest, rel))
+            with open(os.path.join(dest, VENDORED_LIST), "w") as f:
+                f.writelines(vendored)
+        print(f"regenerated {name}: {len(tree_files(dest)) - 1} generated files, {len(vendored)} vendored")
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def show_diff(golden, actual, rel):
+    a = read_bytes(golden).decode("utf-8", "replace").splitlines(keepends=True)
+    b = read_bytes(actual).decode("utf-8", "replace").splitlines(keepends=True)
+    sys.stdout.writelines(difflib.unified_diff(a, b, "golden/" + rel, "emitted/" + rel))
+
+
+def check(fgcc, name, work):
+    dest = os.path.join(GOLDEN, name)
+    out = os.path.join(work, name)
+    emit(fgcc, name, out)
+    with open(os.path.join(dest, VENDORED_LIST)) as f:
+        vendored = dict(line.rstrip("\n").split(" <- ") for line in f if line.strip())
+    golden_files = set(tree_files(dest)) - {VENDORED_LIST}
+    emitted = tree_files(out)
+    problems = 0
+    for rel in emitted:
+        if rel in vendored:
+            if not filecmp.cmp(os.path.join(out, rel), os.path.join(ROOT, vendored[rel]), shallow=False):
+                print(f"DIFFERS {rel}: not a copy of {vendored[rel]}")
+                problems += 1
+        elif rel in golden_files:
+            if read_bytes(os.path.join(out, rel)) != read_bytes(os.path.join(dest, rel)):
+                show_diff(os.path.join(dest, rel), os.path.join(out, rel), rel)
+                print(f"DIFFERS {rel}")
+                problems += 1
+        else:
+            print(f"NEW {rel}: emitted, not in the golden tree")
+            problems += 1
+    for rel in sorted((golden_files | set(vendored)) - set(emitted)):
+        print(f"MISSING {rel}: in the golden tree, not emitted")
+        problems += 1
+    if problems:
+        print(f"GOLDEN MISMATCH {name}: {problems} file(s); if intended, run test/golden/golden.py regen")
+        return 1
+    print(f"GOLDEN OK {name}: {len(golden_files)} generated files, {len(vendored)} vendored")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["regen", "check"])
+    parser.add_argument("name", nargs="?", choices=sorted(CONFIGS))
+    parser.add_argument("--fgcc", default=os.environ.get("FGCC") or os.path.join(ROOT, "build", "bin", "fgcc"))
+    parser.add_argument("--work", help="where `check` emits (default: a temporary directory)")
+    args = parser.parse_args()
+    if args.command == "regen":
+        regen(args.fgcc)
+        return 0
+    if not args.name:
+        parser.error("check needs a config name")
+    if args.work:
+        os.makedirs(args.work, exist_ok=True)
+        return check(args.fgcc, args.name, args.work)
+    with tempfile.TemporaryDirectory() as tmp:
+        return check(args.fgcc, args.name, tmp)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
