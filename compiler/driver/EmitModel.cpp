@@ -9,6 +9,7 @@
 #include "driver/Commands.h"
 #include "emit/ModelEmitter.h"
 #include "lower/ModelPlan.h"
+#include "support/CppText.h"
 #include "support/PyPath.h"
 
 #include <iostream>
@@ -19,11 +20,13 @@ std::string namespaceOf(const std::string &templateName) {
   std::string stem = pypath::basename(templateName);
   if (size_t dot = stem.rfind('.'); dot != std::string::npos && dot > 0)
     stem = stem.substr(0, dot);
-  std::string out;
-  for (char c : stem)
-    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0])))
-    out = "model_" + out;
+  std::string out = cpp::identifier(stem);
+  // "_4M" or "int_" would be legal, but "model_4M" reads better as a
+  // namespace and a CMake project name.
+  if (cpp::isReservedName(stem))
+    out = "model_" + stem;
+  else if (out[0] == '_')
+    out = "model" + out;
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "lower/ModelPlan.h"
 
 #include "load/Project.h"
+#include "support/CppText.h"
 #include "support/PyPath.h"
 #include "support/PyText.h"
 
@@ -119,31 +120,6 @@ bool parseFunctionType(const std::string &type, std::string &result, std::vector
 // ---------------------------------------------------------------------------
 // Literals
 
-/// A C++ string literal with the escapes C++ needs; UTF-8 passes through.
-std::string cppString(const std::string &s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\t': out += "\\t"; break;
-    case '\r': out += "\\r"; break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        // Three octal digits always end the escape (a hex escape would
-        // swallow a following hex digit).
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\%03o", static_cast<unsigned>(static_cast<unsigned char>(c)));
-        out += buf;
-      } else {
-        out += c;
-      }
-    }
-  }
-  return out + "\"";
-}
-
 /// Python's shortest repr, which is also a valid C++ double literal once it
 /// has a `.` or an exponent; infinities and NaN need the library.
 std::string cppDouble(double x) {
@@ -168,21 +144,6 @@ std::string cppEnum(const std::string &choice) {
     upper = false;
   }
   return out;
-}
-
-/// A C++ identifier from a config name: other characters become `_`.
-std::string identifier(const std::string &name) {
-  static const std::set<std::string> reserved = {
-      "auto", "bool", "break", "case", "char", "class", "const", "default", "delete", "do", "double", "else",
-      "enum", "float", "for", "if", "int", "long", "namespace", "new", "operator", "private", "public", "return",
-      "short", "signed", "static", "struct", "switch", "template", "this", "throw", "try", "typename", "union",
-      "unsigned", "using", "virtual", "void", "while", "args", "torch", "fgcc", "std"};
-  std::string out;
-  for (char c : name)
-    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0])))
-    out = "_" + out;
-  return reserved.count(out) ? out + "_" : out;
 }
 
 // ---------------------------------------------------------------------------
@@ -228,7 +189,7 @@ public:
                                                  "' must be a !singleton of a module (a torch::nn::ModuleHolder)"));
       return plan_;
     }
-    plan_.name = identifier(plan_.target);
+    plan_.name = cpp::identifier(plan_.target);
     plan_.rootClass = r->cppName;
     try {
       singletonLocal(*root, root->hasName ? root->explicitName : plan_.target);
@@ -245,7 +206,7 @@ public:
                        const std::map<const Node *, std::string> &externals) {
     plan_.configName = options_.configName;
     plan_.target = target;
-    plan_.name = identifier(target);
+    plan_.name = cpp::identifier(target);
     for (const auto &[node, name] : externals) {
       singletons_[node] = name;
       usedNames_.insert(name);
@@ -333,7 +294,7 @@ private:
 
   /// A fresh local name: the wanted one, else with a numeric suffix.
   std::string freshName(const std::string &wanted) {
-    std::string base = identifier(wanted), name = base;
+    std::string base = cpp::identifier(wanted), name = base;
     for (int i = 2; !usedNames_.insert(name).second; ++i)
       name = base + "_" + std::to_string(i);
     return name;
@@ -383,8 +344,8 @@ private:
       if (local.params.size() == paramTypes.size())
         break;
       if (!bound.count(p.name)) {
-        local.params.emplace_back(paramTypes[local.params.size()], identifier(p.name));
-        open[p.name] = identifier(p.name);
+        local.params.emplace_back(paramTypes[local.params.size()], cpp::identifier(p.name));
+        open[p.name] = cpp::identifier(p.name);
       }
     }
     if (local.params.size() != paramTypes.size())
@@ -515,10 +476,13 @@ private:
 
   /// A `!var`: a field of the model's arguments, typed by its first use.
   ArgValue var(const Node &v, const std::string &type, const resolve::Param &p, const Node &owner) {
-    std::string name = identifier(v.str);
+    std::string name = cpp::identifier(v.str);
     auto known = std::find_if(plan_.vars.begin(), plan_.vars.end(), [&](const ModelVar &m) { return m.name == name; });
+    if (known != plan_.vars.end() && known->spelling != v.str)
+      fail(v, "variables '" + known->spelling + "' and '" + v.str + "' are both '" + name +
+                  "' in C++ and on the command line: rename one");
     if (known == plan_.vars.end()) {
-      ModelVar mv{name, type, {}};
+      ModelVar mv{name, type, {}, v.str};
       if (v.hasDefault && v.defaultValue)
         mv.defaultValue = valueOfType(*v.defaultValue, type, p, owner);
       plan_.vars.push_back(std::move(mv));
@@ -545,7 +509,7 @@ private:
     if (v.kind == Kind::Str && p.category == "enum")
       return lit(cppEnum(v.str), jsonString(v.str));
     if (isStringType(type) && v.kind == Kind::Str)
-      return lit(cppString(v.str), jsonString(v.str));
+      return lit(cpp::stringLiteral(v.str), jsonString(v.str));
     std::string element = listElementOf(type);
     if (!element.empty() && (v.kind == Kind::List || v.kind == Kind::Tuple || v.kind == Kind::Int)) {
       // An expanding array also takes one int for all its dimensions.

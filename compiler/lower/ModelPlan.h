@@ -95,6 +95,7 @@ struct ModelVar {
   std::string name;
   std::string type;
   ArgValue defaultValue; ///< Literal; empty text when the var is required
+  std::string spelling;  ///< the name as the config writes it
 };
 
 /// The program model of one generated model.
