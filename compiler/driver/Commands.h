@@ -27,6 +27,15 @@ struct GlobalOptions {
   bool emitModel = false;   ///< --emit-model
   std::string outputDir;    ///< -o/--output-dir of the generated project
   std::string modelTarget;  ///< --model-target
+  /// Where the project goes when -o is not given (`fgcc train`):
+  /// <defaultOutputRoot>/<namespace of the config>. Empty: -o is required.
+  std::string defaultOutputRoot;
+};
+
+/// `fgcc train`'s own options.
+struct TrainOptions {
+  bool buildOnly = false;               ///< --build-only: stop after the build
+  std::vector<std::string> programArgs; ///< after `--`: the training program's
 };
 
 /// A config through the front end and the checker: what the code
@@ -79,6 +88,10 @@ emit::EmitOptions emitOptionsFor(const CheckedConfig &cc);
 int runEmitModel(GlobalOptions &opts, std::ostream &out);
 /// `fgcc CONFIG -o DIR`: the whole training project of a config whose main is a Trainer.
 int runEmitProject(GlobalOptions &opts, std::ostream &out);
+/// `train CONFIG [-o DIR] [-- ARGS]`: emits the project, builds it in
+/// DIR/build (skipped when a build of the same sources exists) and runs
+/// DIR/build/train with ARGS.
+int runTrain(GlobalOptions &opts, const TrainOptions &train, std::ostream &out);
 /// `--emit=PHASE`: stops after one phase and prints its output.
 int runEmit(GlobalOptions &opts, std::ostream &out);
 /// `ls [-r] [DIR...]`: a project's configs with their meta names (spec

@@ -59,6 +59,8 @@ int runEmitProject(GlobalOptions &opts, std::ostream &out) {
 
   emit::ProjectOptions options;
   options.model = emitOptionsFor(*cc);
+  if (opts.outputDir.empty())
+    opts.outputDir = pypath::join(opts.defaultOutputRoot, options.model.cppNamespace);
   options.runtimeDir = runtimeDir();
   options.renderedConfig = cc->rendered.result.text;
   for (const auto &[name, path] : cc->rendered.loaded)

@@ -59,7 +59,8 @@ std::vector<std::pair<std::string, render::Value>> applyDynamicArgs(GlobalOption
 /// dynamic arguments), then dispatches to it.
 int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string> &defines, bool preserve,
                bool deleteComments, std::ostream &out, const std::vector<std::string> &lsDirs, bool lsRecursive,
-               const std::string &format, const std::vector<std::string> &extras, bool noDyn) {
+               const std::string &format, const std::vector<std::string> &extras, bool noDyn,
+               const TrainOptions &trainOptions) {
   // -D values are render arguments, like the reference's dynamic args.
   for (const std::string &d : defines)
     opts.request.defines.push_back(parseDefine(d));
@@ -71,7 +72,8 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
   // Only commands that render a config can take its dynamic arguments;
   // for the others a leftover argument is a usage error.
   bool rendersConfig = isPp || app.got_subcommand("trefs") || app.got_subcommand("targets") ||
-                       app.got_subcommand("check") || !opts.emit.empty() || opts.emitModel;
+                       app.got_subcommand("check") || app.got_subcommand("train") || !opts.emit.empty() ||
+                       opts.emitModel;
   if (!rendersConfig && !extras.empty())
     throw UsageError("unrecognized argument: " + extras.front());
   if (rendersConfig) {
@@ -105,6 +107,11 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
     return runIndex(opts, out);
   if (app.got_subcommand("meta"))
     return runMeta(opts, out);
+  if (app.got_subcommand("train")) {
+    if (opts.outputDir.empty())
+      opts.defaultOutputRoot = "build/fgcc";
+    return runTrain(opts, trainOptions, out);
+  }
   if (opts.emitModel)
     return runEmitModel(opts, out);
   if (opts.emit == "lower" || (opts.emit.empty() && !opts.outputDir.empty()))
@@ -180,6 +187,12 @@ int main(int argc, char **argv) {
   CLI::App *trefs = app.add_subcommand("trefs", "List the templates a config loads");
   trefs->add_option("--format", format, "files or md")->check(CLI::IsMember({"files", "md"}));
   trefs->add_option("config", opts.request.path, "Config file path");
+  TrainOptions trainOptions;
+  CLI::App *trainCmd = app.add_subcommand(
+      "train", "Emit the training project (-o DIR, default build/fgcc/<config>), build it, run it with ARGS after --");
+  trainCmd->add_option("config", opts.request.path, "Config file path");
+  trainCmd->add_option("args", trainOptions.programArgs, "Options of the training program (after --)");
+  trainCmd->add_flag("--build-only", trainOptions.buildOnly, "Stop after the build");
   app.add_subcommand("index", "Print the project index (markdown)");
   app.add_subcommand("meta", "Print the project's meta config (markdown)");
   // A subcommand is optional: `fgcc --emit=render x.yaml` has none.
@@ -231,7 +244,8 @@ int main(int argc, char **argv) {
         leftover.erase(it);
       }
     }
-    int rc = runCommand(app, opts, defines, preserve, deleteComments, out, lsDirs, lsRecursive, format, extras, noDyn);
+    int rc = runCommand(app, opts, defines, preserve, deleteComments, out, lsDirs, lsRecursive, format, extras, noDyn,
+                        trainOptions);
     out.flush();
     return rc;
   } catch (const UsageError &e) {

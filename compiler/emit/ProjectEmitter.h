@@ -4,7 +4,8 @@
 //
 //   CMakeLists.txt        find_package(Torch); the runtime, the model, `train`
 //   fgcc-manifest.json    fgcc's version, every input file with its SHA-256,
-//                         the hash of the rendered config, the targets
+//                         the hash of the rendered config, the targets, and
+//                         one hash of every other file (`sources_sha256`)
 //   config/pp.yaml        the rendered config the project was generated from
 //   model/                the standalone model (ModelEmitter.h)
 //   train/main.cpp        the config's variables as command-line options and

@@ -24,7 +24,7 @@ namespace fgcc::nn {
 
 namespace {
 
-[[noreturn]] void fail(const std::string &what) { throw std::runtime_error("hf_llama: " + what); }
+[[noreturn]] void fail_hf_llama(const std::string &what) { throw std::runtime_error("hf_llama: " + what); }
 
 /// What HF's config describes, gathered from the modules' options while
 /// checking that the model is llama-shaped (describe()).
@@ -45,12 +45,12 @@ struct LlamaShape {
 /// `module` as an RMSNorm with a weight, or an error naming `path`.
 std::shared_ptr<RMSNormImpl> rms_norm_at(const torch::nn::AnyModule &module, const std::string &path) {
   if (module.is_empty())
-    fail(path + " is missing; a llama model has an RMSNorm there");
+    fail_hf_llama(path + " is missing; a llama model has an RMSNorm there");
   auto norm = std::dynamic_pointer_cast<RMSNormImpl>(module.ptr());
   if (!norm)
-    fail(path + " is " + module.ptr()->name() + ", not an RMSNorm: the model is not llama-shaped");
+    fail_hf_llama(path + " is " + module.ptr()->name() + ", not an RMSNorm: the model is not llama-shaped");
   if (!norm->weight.defined())
-    fail(path + " is an RMSNorm without elementwise_affine; HF's llama norms have weights");
+    fail_hf_llama(path + " is an RMSNorm without elementwise_affine; HF's llama norms have weights");
   return norm;
 }
 
@@ -61,9 +61,9 @@ LlamaShape describe(CausalLM &model) {
   LlamaShape shape;
   const InputEncoderImpl &encoder = *model->input_encoder;
   if (encoder.has_absolute_positions())
-    fail("input_encoder has an absolute positional encoder; HF's llama uses RoPE only");
+    fail_hf_llama("input_encoder has an absolute positional encoder; HF's llama uses RoPE only");
   if (encoder.effective_scale() != 1.0)
-    fail("input_encoder scales the embeddings; HF's llama does not");
+    fail_hf_llama("input_encoder scales the embeddings; HF's llama does not");
   shape.vocab_size = encoder.options.vocab_size();
   shape.hidden_size = encoder.options.d_model();
   shape.dtype = encoder.embedding->weight.scalar_type();
@@ -76,34 +76,34 @@ LlamaShape describe(CausalLM &model) {
       shape.eps = norm->options.eps();
       eps_seen = true;
     } else if (shape.eps != norm->options.eps()) {
-      fail(path + " has another eps than the other norms; HF's llama has one rms_norm_eps");
+      fail_hf_llama(path + " has another eps than the other norms; HF's llama has one rms_norm_eps");
     }
   };
 
   LayerStackImpl &stack = *model->layer_stack;
   shape.num_layers = static_cast<int64_t>(stack.size());
   if (shape.num_layers == 0)
-    fail("layer_stack has no layers");
+    fail_hf_llama("layer_stack has no layers");
   for (size_t i = 0; i < stack.size(); ++i) {
     const std::string path = "layer_stack.layers." + std::to_string(i);
     auto layer = std::dynamic_pointer_cast<PreLNLayerImpl>(stack.layer(i).ptr());
     if (!layer)
-      fail(path + " is " + stack.layer(i).ptr()->name() + ", not a PreLNLayer: the model is not llama-shaped");
+      fail_hf_llama(path + " is " + stack.layer(i).ptr()->name() + ", not a PreLNLayer: the model is not llama-shaped");
 
     auto attention = std::dynamic_pointer_cast<CausalMultiheadAttnImpl>(layer->attention.ptr());
     if (!attention)
-      fail(path + ".attention is " + layer->attention.ptr()->name() +
+      fail_hf_llama(path + ".attention is " + layer->attention.ptr()->name() +
            ", not a CausalMultiheadAttn: the model is not llama-shaped");
     const auto &attn = attention->options;
     if (attn.bias())
-      fail(path + ".attention has biases (attention_bias); the llama export supports none");
+      fail_hf_llama(path + ".attention has biases (attention_bias); the llama export supports none");
     if (attn.pos_encoder().is_empty())
-      fail(path + ".attention has no rotary position encoder; HF's llama uses RoPE");
+      fail_hf_llama(path + ".attention has no rotary position encoder; HF's llama uses RoPE");
     const int64_t heads = attn.num_heads(), kv_heads = attn.num_kv_heads().value_or(heads);
     const int64_t head_dim = attn.d_model() / heads;
     const RotaryPEOptions &rope = attn.pos_encoder()->options;
     if (rope.hidden_size() / rope.num_attention_heads() != head_dim)
-      fail(path + ".attention: the rotary encoder's head width differs from the attention's");
+      fail_hf_llama(path + ".attention: the rotary encoder's head width differs from the attention's");
     const bool qk_norm = !attention->q_norm.is_empty();
     if (qk_norm) {
       check_eps(rms_norm_at(attention->q_norm, path + ".attention.q_norm"), path + ".attention.q_norm");
@@ -112,10 +112,10 @@ LlamaShape describe(CausalLM &model) {
 
     auto feedforward = std::dynamic_pointer_cast<GLUFeedforwardLayerImpl>(layer->feedforward.ptr());
     if (!feedforward)
-      fail(path + ".feedforward is " + layer->feedforward.ptr()->name() +
+      fail_hf_llama(path + ".feedforward is " + layer->feedforward.ptr()->name() +
            ", not a GLUFeedforwardLayer: the model is not llama-shaped");
     if (feedforward->options.activation() != "silu")
-      fail(path + ".feedforward uses activation '" + feedforward->options.activation() +
+      fail_hf_llama(path + ".feedforward uses activation '" + feedforward->options.activation() +
            "'; HF's llama MLP is silu-gated");
     check_eps(rms_norm_at(layer->norm1, path + ".norm1"), path + ".norm1");
     check_eps(rms_norm_at(layer->norm2, path + ".norm2"), path + ".norm2");
@@ -132,7 +132,7 @@ LlamaShape describe(CausalLM &model) {
                feedforward->options.d_feedforward() != shape.intermediate_size || qk_norm != shape.qk_norm ||
                rope.rope_theta() != shape.rope->rope_theta()) {
       // HF's config has one value of each for all layers.
-      fail(path + " differs in shape from layer 0; HF's llama layers are identical");
+      fail_hf_llama(path + " differs in shape from layer 0; HF's llama layers are identical");
     }
   }
   check_eps(rms_norm_at(stack.layer_norm, "layer_stack.layer_norm"), "layer_stack.layer_norm");
@@ -182,7 +182,7 @@ std::vector<std::tuple<std::string, std::string, torch::Tensor>> mapped_paramete
   for (const auto &item : model->named_parameters(/*recurse=*/true)) {
     std::string hf = hf_name_of(item.key());
     if (hf.empty())
-      fail("parameter '" + item.key() + "' has no Hugging Face llama counterpart");
+      fail_hf_llama("parameter '" + item.key() + "' has no Hugging Face llama counterpart");
     mapped.emplace_back(item.key(), std::move(hf), item.value());
   }
   return mapped;
@@ -291,7 +291,7 @@ public:
 
 private:
   [[noreturn]] void error(const std::string &what) const {
-    fail(path_ + ": " + what + " (at byte " + std::to_string(pos_) + ")");
+    fail_hf_llama(path_ + ": " + what + " (at byte " + std::to_string(pos_) + ")");
   }
   void skip_space() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])))
@@ -391,7 +391,7 @@ private:
 std::string read_text(const std::filesystem::path &path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    fail(path.string() + ": cannot open");
+    fail_hf_llama(path.string() + ": cannot open");
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
@@ -413,7 +413,7 @@ torch::ScalarType export_dtype(c10::optional<torch::ScalarType> requested, torch
   if (!requested)
     return parameters;
   if (*requested != torch::kFloat && *requested != torch::kBFloat16)
-    fail(std::string("cannot export in ") + dtype_name(*requested) + "; the export dtype is float32 or bfloat16");
+    fail_hf_llama(std::string("cannot export in ") + dtype_name(*requested) + "; the export dtype is float32 or bfloat16");
   return *requested;
 }
 
@@ -425,9 +425,9 @@ void check_config(CausalLM &model, const std::string &text, const std::string &p
   std::map<std::string, std::string> theirs = JsonReader(text, path).scalars();
   auto type = theirs.find("model_type");
   if (type == theirs.end())
-    fail(path + ": no model_type");
+    fail_hf_llama(path + ": no model_type");
   if (type->second != "llama" && type->second != "mistral" && type->second != "qwen3")
-    fail(path + ": model_type '" + type->second + "' is not llama, mistral or qwen3");
+    fail_hf_llama(path + ": model_type '" + type->second + "' is not llama, mistral or qwen3");
   std::map<std::string, std::string> ours =
       JsonReader(hf_llama_config_json(model, type->second), "the model's config").scalars();
   std::vector<std::string> keys = {"hidden_size",         "intermediate_size", "num_hidden_layers",
@@ -450,7 +450,7 @@ void check_config(CausalLM &model, const std::string &text, const std::string &p
     const bool numbers = !a.empty() && !b.empty() && *end_a == '\0' && *end_b == '\0';
     const bool same = numbers ? std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y)) : a == b;
     if (!same)
-      fail(path + ": " + key + " is " + a + ", the model's is " + b);
+      fail_hf_llama(path + ": " + key + " is " + a + ", the model's is " + b);
   }
 }
 
@@ -497,7 +497,7 @@ void load_hf_llama_state(CausalLM &model, const std::map<std::string, torch::Ten
     std::string message = "cannot load the Hugging Face state";
     for (const std::string &p : problems)
       message += "\n  " + p;
-    fail(message);
+    fail_hf_llama(message);
   }
   torch::NoGradGuard no_grad;
   for (const auto &[name, hf_name, param] : mapped) {
@@ -516,7 +516,7 @@ torch::ScalarType hf_export_dtype(const std::string &name) {
     return torch::kFloat;
   if (name == "bfloat16" || name == "bf16")
     return torch::kBFloat16;
-  fail("unknown export dtype '" + name + "' (expected float32, f32, bfloat16 or bf16)");
+  fail_hf_llama("unknown export dtype '" + name + "' (expected float32, f32, bfloat16 or bf16)");
 }
 
 std::string hf_llama_config_json(CausalLM &model, const std::string &requested_type,
@@ -533,11 +533,11 @@ std::string hf_llama_config_json(CausalLM &model, const std::string &requested_t
   else if (type == "qwen3")
     architecture = "Qwen3ForCausalLM";
   else
-    fail("unknown model_type '" + type + "' (expected llama, mistral or qwen3)");
+    fail_hf_llama("unknown model_type '" + type + "' (expected llama, mistral or qwen3)");
   if (shape.qk_norm && type != "qwen3")
-    fail("the model has QK-norm (q_norm/k_norm), which only HF's qwen3 has; export it as qwen3");
+    fail_hf_llama("the model has QK-norm (q_norm/k_norm), which only HF's qwen3 has; export it as qwen3");
   if (shape.sliding_window && type == "llama")
-    fail("the model has a sliding window, which HF's llama lacks; export it as mistral or qwen3");
+    fail_hf_llama("the model has a sliding window, which HF's llama lacks; export it as mistral or qwen3");
 
   // An unset eps means torch.finfo(dtype).eps of the activations; the
   // exported model runs in float32.
@@ -604,7 +604,7 @@ void export_hf_llama(CausalLM &model, const std::string &dir, const std::string 
   out << config;
   out.close();
   if (!out)
-    fail(config_path.string() + ": cannot write");
+    fail_hf_llama(config_path.string() + ": cannot write");
 }
 
 void import_hf_llama(CausalLM &model, const std::string &dir) {
@@ -621,7 +621,7 @@ void import_hf_llama(CausalLM &model, const std::string &dir) {
       files.insert(file);
     for (const std::string &file : files) {
       if (file.find("..") != std::string::npos || (!file.empty() && file[0] == '/'))
-        fail(index.string() + ": shard '" + file + "' is outside the checkpoint directory");
+        fail_hf_llama(index.string() + ": shard '" + file + "' is outside the checkpoint directory");
       safetensors::File shard = safetensors::load((root / file).string());
       for (auto &[name, tensor] : shard.tensors) {
         auto where = weight_map.find(name);
@@ -632,11 +632,11 @@ void import_hf_llama(CausalLM &model, const std::string &dir) {
     }
     for (const auto &[name, file] : weight_map)
       if (!state.count(name))
-        fail(index.string() + ": tensor '" + name + "' is not in its shard '" + file + "'");
+        fail_hf_llama(index.string() + ": tensor '" + name + "' is not in its shard '" + file + "'");
   } else if (std::filesystem::exists(single)) {
     state = safetensors::load(single.string()).tensors;
   } else {
-    fail(dir + ": neither model.safetensors nor model.safetensors.index.json");
+    fail_hf_llama(dir + ": neither model.safetensors nor model.safetensors.index.json");
   }
   const std::filesystem::path config = root / "config.json";
   if (std::filesystem::exists(config))

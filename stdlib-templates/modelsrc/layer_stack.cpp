@@ -39,7 +39,7 @@ LayerStackImpl::LayerStackImpl(const LayerStackOptions &options_) : options(opti
 
 namespace {
 
-[[noreturn]] void fail(const std::string &what) { throw std::runtime_error("LayerStack: " + what); }
+[[noreturn]] void fail_layer_stack(const std::string &what) { throw std::runtime_error("LayerStack: " + what); }
 
 } // namespace
 
@@ -53,13 +53,13 @@ std::vector<std::function<torch::nn::AnyModule()>> LayerStackImpl::layer_factori
   }
   // Two descriptions of the layers could disagree; accept only one.
   if (options.layer_factory())
-    fail("give layer_factory or layer_factories, not both");
+    fail_layer_stack("give layer_factory or layer_factories, not both");
   if (count != static_cast<int64_t>(explicit_factories.size()))
-    fail("num_hidden_layers is " + std::to_string(count) + " but layer_factories has " +
+    fail_layer_stack("num_hidden_layers is " + std::to_string(count) + " but layer_factories has " +
          std::to_string(explicit_factories.size()) + " entries");
   for (size_t i = 0; i < explicit_factories.size(); ++i)
     if (!explicit_factories[i])
-      fail("layer_factories[" + std::to_string(i) + "] is empty");
+      fail_layer_stack("layer_factories[" + std::to_string(i) + "] is empty");
   return explicit_factories;
 }
 

@@ -9,7 +9,7 @@ namespace fgrt::data {
 
 namespace {
 
-[[noreturn]] void fail(const std::string &what) { throw std::runtime_error("DataCollatorForCausalLM: " + what); }
+[[noreturn]] void fail_collator(const std::string &what) { throw std::runtime_error("DataCollatorForCausalLM: " + what); }
 
 /// Throws unless `starts` are strictly ascending offsets into a block of
 /// `size` tokens (example number `index` of the batch).
@@ -18,7 +18,7 @@ void check_document_starts(const std::vector<int64_t> &starts, size_t size, size
     const bool in_block = starts[i] >= 0 && static_cast<size_t>(starts[i]) < std::max<size_t>(size, 1);
     const bool ascending = i == 0 || starts[i] > starts[i - 1];
     if (!in_block || !ascending)
-      fail("example " + std::to_string(index) + ": document_starts must be ascending offsets below its " +
+      fail_collator("example " + std::to_string(index) + ": document_starts must be ascending offsets below its " +
            std::to_string(size) + " tokens, entry " + std::to_string(i) + " is " + std::to_string(starts[i]));
   }
 }
@@ -54,9 +54,9 @@ DataCollatorForCausalLM::DataCollatorForCausalLM(const CollatorOptions &options)
   const bool needs_length = options.padding() == Padding::kMaxLength || options.truncation();
   const c10::optional<int64_t> max_length = options.max_length();
   if (max_length.has_value() && *max_length < 1)
-    fail("max_length must be >= 1, got " + std::to_string(*max_length));
+    fail_collator("max_length must be >= 1, got " + std::to_string(*max_length));
   if (needs_length && !max_length.has_value())
-    fail("padding to max_length and truncation need max_length to be set");
+    fail_collator("padding to max_length and truncation need max_length to be set");
 }
 
 int64_t DataCollatorForCausalLM::kept_length(const Example &example) const {
@@ -72,14 +72,14 @@ int64_t DataCollatorForCausalLM::padded_length(const std::vector<Example> &examp
     return longest;
   const int64_t fixed = *options_.max_length();
   if (longest > fixed)
-    fail("an example of " + std::to_string(longest) + " tokens is longer than max_length " + std::to_string(fixed) +
+    fail_collator("an example of " + std::to_string(longest) + " tokens is longer than max_length " + std::to_string(fixed) +
          " (enable truncation to cut it)");
   return fixed;
 }
 
 Batch DataCollatorForCausalLM::operator()(const std::vector<Example> &examples) const {
   if (examples.empty())
-    fail("cannot collate an empty list of examples");
+    fail_collator("cannot collate an empty list of examples");
   const auto batch_size = static_cast<int64_t>(examples.size());
   const int64_t length = padded_length(examples);
   const auto long_options = torch::TensorOptions().dtype(torch::kLong);

@@ -66,7 +66,7 @@ namespace {
 double rms(const torch::Tensor &tensor) { return tensor.square().mean().sqrt().item<double>(); }
 
 /// Throws for an out-of-range option of one group.
-void validate(const AdafactorOptions &options) {
+void validate_adafactor_options(const AdafactorOptions &options) {
   detail::require_option(options.lr() >= 0, "Adafactor", "lr", "must be >= 0");
   detail::require_option(options.decay_rate() < 0, "Adafactor", "decay_rate", "must be < 0");
   detail::require_option(options.clip_threshold() > 0, "Adafactor", "clip_threshold", "must be > 0");
@@ -119,7 +119,7 @@ torch::Tensor scaled_gradient(AdafactorParamState &state, const torch::Tensor &g
 Adafactor::Adafactor(std::vector<torch::optim::OptimizerParamGroup> param_groups, AdafactorOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<AdafactorOptions>(defaults)),
       rounding_generator_(at::make_generator<at::CPUGeneratorImpl>(kStochasticRoundSeed)) {
-  detail::validate_groups<AdafactorOptions>(*this, validate);
+  detail::validate_groups<AdafactorOptions>(*this, validate_adafactor_options);
 }
 
 Adafactor::Adafactor(std::vector<torch::Tensor> params, AdafactorOptions defaults)

@@ -42,7 +42,7 @@ void AdamWParamState::serialize(torch::serialize::InputArchive &archive) {
 namespace {
 
 /// Throws for an out-of-range option of one group.
-void validate(const AdamWOptions &options) {
+void validate_adamw_options(const AdamWOptions &options) {
   detail::require_option(options.lr() >= 0, "AdamW", "lr", "must be >= 0");
   detail::require_option(options.eps() >= 0, "AdamW", "eps", "must be >= 0");
   detail::require_option(options.weight_decay() >= 0, "AdamW", "weight_decay", "must be >= 0");
@@ -75,7 +75,7 @@ void update_param(const AdamWOptions &options, AdamWParamState &state, torch::Te
 
 AdamW::AdamW(std::vector<torch::optim::OptimizerParamGroup> param_groups, AdamWOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<AdamWOptions>(defaults)) {
-  detail::validate_groups<AdamWOptions>(*this, validate);
+  detail::validate_groups<AdamWOptions>(*this, validate_adamw_options);
 }
 
 AdamW::AdamW(std::vector<torch::Tensor> params, AdamWOptions defaults)

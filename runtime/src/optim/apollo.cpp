@@ -105,7 +105,7 @@ void ApolloParamState::serialize(torch::serialize::InputArchive &archive) {
 namespace {
 
 /// Throws for an out-of-range option of one group.
-void validate(const ApolloOptions &options) {
+void validate_apollo_options(const ApolloOptions &options) {
   detail::require_option(options.lr() >= 0, "Apollo", "lr", "must be >= 0");
   detail::require_option(options.eps() >= 0, "Apollo", "eps", "must be >= 0");
   detail::require_option(options.weight_decay() >= 0, "Apollo", "weight_decay", "must be >= 0");
@@ -186,7 +186,7 @@ void update_param(const ApolloOptions &options, ApolloParamState &state, torch::
 
 Apollo::Apollo(std::vector<torch::optim::OptimizerParamGroup> param_groups, ApolloOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<ApolloOptions>(defaults)) {
-  detail::validate_groups<ApolloOptions>(*this, validate);
+  detail::validate_groups<ApolloOptions>(*this, validate_apollo_options);
   detail::require_all_matrices("Apollo", *this);
 }
 

@@ -59,7 +59,7 @@ torch::Tensor newton_schulz_orthogonalize(const torch::Tensor &update, int64_t s
 namespace {
 
 /// Throws for an out-of-range option of one group.
-void validate(const MuonOptions &options) {
+void validate_muon_options(const MuonOptions &options) {
   detail::require_option(options.lr() >= 0, "Muon", "lr", "must be >= 0");
   detail::require_option(options.momentum() >= 0 && options.momentum() < 1, "Muon", "momentum", "must lie in [0, 1)");
   detail::require_option(options.weight_decay() >= 0, "Muon", "weight_decay", "must be >= 0");
@@ -85,7 +85,7 @@ void update_param(const MuonOptions &options, MuonParamState &state, torch::Tens
 
 Muon::Muon(std::vector<torch::optim::OptimizerParamGroup> param_groups, MuonOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<MuonOptions>(defaults)) {
-  detail::validate_groups<MuonOptions>(*this, validate);
+  detail::validate_groups<MuonOptions>(*this, validate_muon_options);
   detail::require_all_matrices("Muon", *this);
 }
 
