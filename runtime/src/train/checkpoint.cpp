@@ -7,12 +7,14 @@
 //===----------------------------------------------------------------------===//
 #include "fgrt/train/checkpoint.hpp"
 
+#include "fgrt/train/logging/crc32c.hpp"
 #include "safetensors.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -29,6 +31,8 @@ namespace {
 
 const char *const kIndexName = "model.safetensors.index.json";
 const char *const kTmpSuffix = ".tmp";
+const char *const kDeletingSuffix = ".deleting";
+const char *const kChecksumsName = "checksums.json";
 
 /// Flushes a file or directory to disk; a checkpoint is not published before
 /// its contents are durable.
@@ -69,6 +73,60 @@ int64_t byte_size(const torch::Tensor &t) { return t.numel() * static_cast<int64
 
 /// The name a checkpoint directory starts with.
 const std::string kPrefix = "checkpoint-";
+
+/// Size and CRC-32C of a file, read in 1 MiB pieces.
+struct FileSum {
+  uint64_t size = 0;
+  uint32_t crc = 0;
+};
+
+FileSum sum_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw std::runtime_error(path + ": missing from the checkpoint");
+  FileSum sum;
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    std::streamsize n = in.gcount();
+    sum.crc = crc32c_extend(sum.crc, buffer.data(), static_cast<size_t>(n));
+    sum.size += static_cast<uint64_t>(n);
+  }
+  return sum;
+}
+
+std::string hex32(uint32_t value) {
+  char text[9];
+  std::snprintf(text, sizeof text, "%08x", value);
+  return text;
+}
+
+/// checksums.json for every file of `dir` written so far.
+void write_checksums(const std::string &dir) {
+  nlohmann::ordered_json files = nlohmann::ordered_json::object();
+  std::vector<std::string> names;
+  for (const auto &entry : fs::directory_iterator(dir))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  for (const std::string &name : names) {
+    FileSum sum = sum_file((fs::path(dir) / name).string());
+    files[name] = {{"size", sum.size}, {"crc32c", hex32(sum.crc)}};
+  }
+  nlohmann::ordered_json j;
+  j["algorithm"] = "crc32c";
+  j["files"] = files;
+  write_text_file((fs::path(dir) / kChecksumsName).string(), j.dump(2) + "\n");
+}
+
+/// Removes a directory by first renaming it out of the checkpoint namespace,
+/// so a crash halfway leaves no half-deleted `checkpoint-<step>` that looks
+/// complete.
+void remove_dir_atomically(const std::string &dir) {
+  std::string doomed = dir + kDeletingSuffix;
+  fs::remove_all(doomed);
+  fs::rename(dir, doomed);
+  fs::remove_all(doomed);
+}
 
 } // namespace
 
@@ -238,11 +296,13 @@ std::string CheckpointManager::save(int64_t step, const torch::nn::Module &modul
     fsync_path(path);
   }
   for (const auto &[name, text] : json_states)
-    write_text_file((fs::path(tmp_dir) / (name + "_state.json")).string(), text);
+    write_text_file(json_state_path(tmp_dir, name), text);
+  write_checksums(tmp_dir);
   fsync_path(tmp_dir);
 
   // Publishing: replace an older checkpoint of the same step, then rename.
-  fs::remove_all(final_dir);
+  if (fs::exists(final_dir))
+    remove_dir_atomically(final_dir);
   fs::rename(tmp_dir, final_dir);
   fsync_path(root_);
   prune();
@@ -273,6 +333,7 @@ std::optional<std::string> CheckpointManager::latest() const {
 }
 
 void CheckpointManager::prune() {
+  remove_leftovers();
   if (limit_ <= 0)
     return;
   auto dirs = list();
@@ -282,8 +343,51 @@ void CheckpointManager::prune() {
       break;
     if (dir == protected_)
       continue;
-    fs::remove_all(dir);
+    remove_dir_atomically(dir);
     --excess;
+  }
+}
+
+void CheckpointManager::remove_leftovers() const {
+  // What a crash during an earlier save or removal left behind (no save is
+  // in flight here: this one has been published).
+  auto ends_with = [](const std::string &name, const char *suffix) {
+    size_t n = std::strlen(suffix);
+    return name.size() > n && name.compare(name.size() - n, n, suffix) == 0;
+  };
+  std::vector<fs::path> leftovers;
+  for (const auto &entry : fs::directory_iterator(root_)) {
+    std::string name = entry.path().filename().string();
+    if (entry.is_directory() && (ends_with(name, kTmpSuffix) || ends_with(name, kDeletingSuffix)))
+      leftovers.push_back(entry.path());
+  }
+  for (const fs::path &dir : leftovers)
+    fs::remove_all(dir);
+}
+
+void CheckpointManager::verify(const std::string &dir) {
+  std::string path = (fs::path(dir) / kChecksumsName).string();
+  if (!fs::exists(path))
+    return;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_text_file(path));
+  } catch (const nlohmann::json::exception &e) {
+    throw std::runtime_error(path + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!j.contains("files") || !j["files"].is_object())
+    throw std::runtime_error(path + ": no \"files\" object");
+  for (const auto &[name, expected] : j["files"].items()) {
+    std::string file = (fs::path(dir) / name).string();
+    if (!fs::exists(file))
+      throw std::runtime_error(file + ": missing from the checkpoint");
+    FileSum sum = sum_file(file);
+    uint64_t size = expected.value("size", uint64_t(0));
+    if (sum.size != size)
+      throw std::runtime_error(file + ": truncated or damaged (" + std::to_string(sum.size) + " bytes, the checkpoint recorded " +
+                               std::to_string(size) + ")");
+    if (hex32(sum.crc) != expected.value("crc32c", std::string()))
+      throw std::runtime_error(file + ": damaged (its CRC-32C does not match the one the checkpoint recorded)");
   }
 }
 
@@ -291,13 +395,21 @@ void CheckpointManager::load_archive(const std::string &dir, const ArchiveState 
   std::string path = (fs::path(dir) / (state.name + "_state.pt")).string();
   if (!fs::exists(path))
     throw std::runtime_error(path + ": missing from the checkpoint");
-  torch::serialize::InputArchive archive;
-  archive.load_from(path);
-  state.load(archive);
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    state.load(archive);
+  } catch (const c10::Error &e) {
+    throw std::runtime_error(path + ": cannot be loaded (" + e.what_without_backtrace() + ")");
+  }
+}
+
+std::string CheckpointManager::json_state_path(const std::string &dir, const std::string &name) {
+  return (fs::path(dir) / (name + "_state.json")).string();
 }
 
 std::string CheckpointManager::read_json_state(const std::string &dir, const std::string &name) {
-  return read_text_file((fs::path(dir) / (name + "_state.json")).string());
+  return read_text_file(json_state_path(dir, name));
 }
 
 } // namespace fgrt::train

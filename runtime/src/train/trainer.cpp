@@ -181,15 +181,21 @@ void Trainer::restore_trainer_state(const std::string &text) {
 }
 
 void Trainer::resume(const std::string &checkpoint) {
+  // Nothing is loaded from a checkpoint with a damaged file.
+  CheckpointManager::verify(checkpoint);
   load_sharded_safetensors(checkpoint, module());
   for (const ArchiveState &s : archive_states(*optimizer_, *scheduler_))
     CheckpointManager::load_archive(checkpoint, s);
-  try {
-    restore_trainer_state(CheckpointManager::read_json_state(checkpoint, "trainer"));
-    train_data_->restore(CheckpointManager::read_json_state(checkpoint, "dataset"));
-  } catch (const nlohmann::json::exception &e) {
-    throw std::runtime_error(checkpoint + ": damaged trainer or dataset state (" + e.what() + ")");
-  }
+  // Each JSON state names its own file when it cannot be read back.
+  auto restore_json = [&](const std::string &name, const std::function<void(const std::string &)> &restore) {
+    try {
+      restore(CheckpointManager::read_json_state(checkpoint, name));
+    } catch (const nlohmann::json::exception &e) {
+      throw std::runtime_error(CheckpointManager::json_state_path(checkpoint, name) + ": damaged (" + e.what() + ")");
+    }
+  };
+  restore_json("trainer", [&](const std::string &text) { restore_trainer_state(text); });
+  restore_json("dataset", [&](const std::string &text) { train_data_->restore(text); });
   checkpoints_->protect(state_.best_checkpoint);
 }
 

@@ -10,6 +10,8 @@
 //   <name>_state.pt                     one LibTorch archive per stateful
 //                                       (optimizer, scheduler, rng)
 //   <name>_state.json                   JSON states (trainer, dataset)
+//   checksums.json                      {"algorithm": "crc32c", "files":
+//                                         {file: {"size": n, "crc32c": hex}}}
 //
 // The index is written even for one shard, as the reference does. Tensors
 // that share storage (a tied head) are stored once under their first name;
@@ -18,9 +20,16 @@
 // Atomicity: a checkpoint is written into `checkpoint-<step>.tmp`, every
 // file fsynced, then the directory is renamed into place and its parent
 // fsynced, so a crash leaves either a whole checkpoint or a `.tmp` that is
-// ignored (and removed by the next save). Pruning keeps the newest
+// ignored (and removed by the next save). A checkpoint is removed by
+// renaming it to `.deleting` first, so an interrupted removal never leaves a
+// partial `checkpoint-<step>` behind. Pruning keeps the newest
 // `save_total_limit` by step number (the reference sorts by mtime, which a
 // copy of the directory changes) and never removes a protected (best) one.
+//
+// Integrity: resuming first checks every file against checksums.json (size
+// and CRC-32C), so a truncated or bit-flipped file is refused with an error
+// that names it instead of loading garbage weights or optimizer moments. A
+// checkpoint without checksums.json (copied from elsewhere) is not checked.
 //
 // The optimizer and scheduler archives are LibTorch's format, not Python's
 // pickles: a checkpoint resumes in fgrt, its weights load anywhere.
@@ -90,15 +99,24 @@ public:
   std::string path_of(int64_t step) const;
   /// The step a checkpoint directory's name records.
   static int64_t step_of(const std::string &dir);
-  /// Restores one archive state from `dir`; throws if its file is missing.
+  /// Checks every file checksums.json lists: present, of its size and
+  /// CRC-32C. Throws naming the first file that is not.
+  static void verify(const std::string &dir);
+  /// Restores one archive state from `dir`; throws naming its file if it is
+  /// missing or unreadable.
   static void load_archive(const std::string &dir, const ArchiveState &state);
   /// The text of `<name>_state.json` in `dir`; throws if missing.
   static std::string read_json_state(const std::string &dir, const std::string &name);
+  /// The path of `<name>_state.json` in `dir`.
+  static std::string json_state_path(const std::string &dir, const std::string &name);
 
   const std::string &directory() const { return root_; }
 
 private:
   void prune();
+  /// Removes `.tmp` and `.deleting` directories of interrupted saves and
+  /// removals.
+  void remove_leftovers() const;
 
   std::string root_;
   int64_t limit_;
