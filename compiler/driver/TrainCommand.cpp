@@ -61,7 +61,7 @@ std::vector<char *> argvOf(std::vector<std::string> &args) {
   return argv;
 }
 
-/// Runs `args` (searched on PATH) with fgcc's standard streams and returns
+/// Runs `args` (searched on PATH), its output on fgcc's stderr, and returns
 /// its exit status; a program killed by a signal counts as 128 + signal.
 int runChild(std::vector<std::string> args) {
   std::cerr << "fgcc:";
@@ -74,6 +74,8 @@ int runChild(std::vector<std::string> args) {
   if (pid < 0)
     throw FatalError(SourceLoc{}, std::string("cannot start ") + args[0] + ": " + std::strerror(errno));
   if (pid == 0) {
+    // Build output goes to stderr: stdout is the training program's.
+    ::dup2(STDERR_FILENO, STDOUT_FILENO);
     std::vector<char *> argv = argvOf(args);
     ::execvp(argv[0], argv.data());
     std::cerr << "fgcc: error: cannot run " << args[0] << ": " << std::strerror(errno) << "\n";
