@@ -116,6 +116,22 @@ std::string variableHelp(const ModelVar &v, const std::string &kind) {
   return cpp::stringLiteral(kind + " '" + v.spelling + "'");
 }
 
+/// The preprocessed config as a C++ constant, one literal per line, for the
+/// run's logs (TensorBoard's `experiment` text).
+std::string configTextConstant(const std::string &text) {
+  std::string out = "/// The preprocessed config (config/pp.yaml), for the run's logs.\nconst char *const kConfigText =";
+  if (text.empty())
+    return out + " \"\";\n";
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    end = end == std::string::npos ? text.size() : end + 1;
+    out += "\n    " + cpp::stringLiteral(text.substr(start, end - start));
+    start = end;
+  }
+  return out + ";\n";
+}
+
 /// The runtime version the project is generated for: the vendored copy's.
 struct RuntimeVersion {
   int major = 0, minor = 0;
@@ -145,6 +161,7 @@ std::string mainSource(const TrainPlan &plan, const ProjectOptions &options, con
       << ",\n              \"this project was generated for fgrt " << version.text() << " or a later "
       << version.major << ".x\");\n\n"
       << "namespace {\n\n"
+      << configTextConstant(options.renderedConfig) << "\n"
       << varsStruct("ConfigArgs", program.vars, "The config's variables outside the model (`!var`).") << "\n"
       << "/// The trainer's options as the config builds them.\n"
       << "fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &"
@@ -156,7 +173,7 @@ std::string mainSource(const TrainPlan &plan, const ProjectOptions &options, con
   out << "}\n\n} // namespace\n\n"
       << "int main(int argc, char **argv) {\n"
       << "  fgrt::train::CommandLine cli(" << cpp::stringLiteral(options.title) << ", " << cpp::stringLiteral(options.description)
-      << ");\n"
+      << ", kConfigText);\n"
       << "  ConfigArgs args;\n"
       << "  " << ns << "::ModelArgs model_args;\n";
   for (const ModelVar &v : plan.model.vars)

@@ -9,11 +9,13 @@ checked in under test/golden/<name>/ and compared byte for byte.
 Files the emitter writes itself (CMakeLists, model.cpp, train/main.cpp,
 config snapshots, the manifest) are kept in full. Files it vendors verbatim
 (the model components and the runtime) would only repeat the sources they
-come from, so the golden tree lists them in VENDORED with their source, and
-the check compares each one against that source instead. For the same
-reason the manifest's `sources_sha256` (a hash over every file, vendored ones
-included) is kept as a placeholder: it changes with every runtime edit, and
-what it hashes is compared file by file anyway.
+come from, so they are not stored: the check compares each one with its
+source instead (a runtime file added or removed changes no golden file). For
+the same reason the manifest's `sources_sha256` (a hash over every file,
+vendored ones included) is kept as a placeholder: it changes with every
+runtime edit, and what it hashes is compared file by file anyway. The
+repository's own path, which the rendered config contains, is stored as
+@ROOT@ (see read_bytes).
 """
 import argparse
 import difflib
@@ -37,9 +39,8 @@ CONFIGS = {
     "tiny_deepone": (TINY, "tiny_deepone.yaml"),
 }
 
-VENDORED_LIST = "VENDORED"
 MANIFEST = "fgcc-manifest.json"
-DIGEST_PLACEHOLDER = "<sha256 of every other file>"
+DIGEST_PLACEHOLDER = b"<sha256: depends on the checkout>"
 
 
 def vendored_source(rel):
@@ -77,26 +78,28 @@ def regen(fgcc):
             out = os.path.join(tmp, name)
             emit(fgcc, name, out)
             shutil.rmtree(dest, ignore_errors=True)
-            vendored = []
+            vendored = 0
             for rel in tree_files(out):
-                source = vendored_source(rel)
-                if source:
-                    vendored.append(f"{rel} <- {source}\n")
+                if vendored_source(rel):
+                    vendored += 1
                     continue
                 os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
                 with open(os.path.join(dest, rel), "wb") as f:
                     f.write(read_bytes(os.path.join(out, rel)))
-            with open(os.path.join(dest, VENDORED_LIST), "w") as f:
-                f.writelines(vendored)
-        print(f"regenerated {name}: {len(tree_files(dest)) - 1} generated files, {len(vendored)} vendored")
+        print(f"regenerated {name}: {len(tree_files(dest))} generated files ({vendored} vendored not stored)")
 
 
 def read_bytes(path):
+    """A generated file as the golden tree stores it: the repository's path
+    (the rendered config names the project directory, e.g. meta's
+    project_dir) as @ROOT@, so the tree compares equal in any checkout; and
+    in the manifest the two hashes that cover such paths or vendored files as
+    placeholders."""
     with open(path, "rb") as f:
-        data = f.read()
+        data = f.read().replace(ROOT.encode(), b"@ROOT@")
     if os.path.basename(path) == MANIFEST:
-        data = re.sub(rb'"sources_sha256": "[0-9a-f]{64}"', b'"sources_sha256": "' + DIGEST_PLACEHOLDER.encode() + b'"',
-                      data)
+        for field in (b"sources_sha256", b"config_sha256"):
+            data = re.sub(b'"' + field + b'": "[0-9a-f]{64}"', b'"' + field + b'": "' + DIGEST_PLACEHOLDER + b'"', data)
     return data
 
 
@@ -110,15 +113,18 @@ def check(fgcc, name, work):
     dest = os.path.join(GOLDEN, name)
     out = os.path.join(work, name)
     emit(fgcc, name, out)
-    with open(os.path.join(dest, VENDORED_LIST)) as f:
-        vendored = dict(line.rstrip("\n").split(" <- ") for line in f if line.strip())
-    golden_files = set(tree_files(dest)) - {VENDORED_LIST}
+    golden_files = set(tree_files(dest))
     emitted = tree_files(out)
-    problems = 0
+    problems = vendored = 0
     for rel in emitted:
-        if rel in vendored:
-            if not filecmp.cmp(os.path.join(out, rel), os.path.join(ROOT, vendored[rel]), shallow=False):
-                print(f"DIFFERS {rel}: not a copy of {vendored[rel]}")
+        source = vendored_source(rel)
+        if source:
+            vendored += 1
+            if not os.path.exists(os.path.join(ROOT, source)):
+                print(f"NEW {rel}: vendored, but {source} does not exist")
+                problems += 1
+            elif not filecmp.cmp(os.path.join(out, rel), os.path.join(ROOT, source), shallow=False):
+                print(f"DIFFERS {rel}: not a copy of {source}")
                 problems += 1
         elif rel in golden_files:
             if read_bytes(os.path.join(out, rel)) != read_bytes(os.path.join(dest, rel)):
@@ -128,13 +134,13 @@ def check(fgcc, name, work):
         else:
             print(f"NEW {rel}: emitted, not in the golden tree")
             problems += 1
-    for rel in sorted((golden_files | set(vendored)) - set(emitted)):
+    for rel in sorted(golden_files - set(emitted)):
         print(f"MISSING {rel}: in the golden tree, not emitted")
         problems += 1
     if problems:
         print(f"GOLDEN MISMATCH {name}: {problems} file(s); if intended, run test/golden/golden.py regen")
         return 1
-    print(f"GOLDEN OK {name}: {len(golden_files)} generated files, {len(vendored)} vendored")
+    print(f"GOLDEN OK {name}: {len(golden_files)} generated files, {vendored} vendored copies")
     return 0
 
 

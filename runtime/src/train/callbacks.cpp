@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "fgrt/train/callbacks.hpp"
 
+#include "fgrt/version.h"
+
 #include "fgrt/train/logging/clock.hpp"
 #include "fgrt/train/logging/console_log.hpp"
 #include "fgrt/train/logging/log_record.hpp"
@@ -22,11 +24,23 @@
 #include <iostream>
 #include <sstream>
 
+#include <torch/version.h>
+
 namespace fs = std::filesystem;
 
 namespace fgrt::train {
 
 namespace {
+
+/// The local time now, formatted by strftime.
+std::string local_time_stamp(const char *format) {
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char stamp[64];
+  std::strftime(stamp, sizeof stamp, format, &local);
+  return stamp;
+}
 
 /// The value of `name` in `metrics`, or NaN.
 double metric(const Metrics &metrics, const std::string &name) {
@@ -174,9 +188,12 @@ private:
 
 class TensorBoardLogger final : public TrainerCallback {
 public:
-  explicit TensorBoardLogger(const std::string &logging_dir) : writer_(logging_dir) {}
+  TensorBoardLogger(const std::string &logging_dir, ExperimentInfo experiment)
+      : writer_(logging_dir), experiment_(std::move(experiment)) {}
 
   void on_train_begin(const TrainerState &state, TrainerControl &) override {
+    writer_.add_text("experiment", experiment_markdown(experiment_, local_time_stamp("%Y-%m-%d %H:%M:%S")),
+                     state.global_step);
     std::ostringstream info;
     info << "total_parameters: " << state.total_parameters << "  \nmax_steps: " << state.max_steps
          << "  \nstart_step: " << state.global_step;
@@ -208,20 +225,32 @@ public:
 
 private:
   TensorBoardWriter writer_;
+  ExperimentInfo experiment_;
   RateMeter meter_;
 };
 
 } // namespace
 
+std::string experiment_markdown(const ExperimentInfo &experiment, const std::string &date) {
+  std::ostringstream out;
+  out << "**" << (experiment.name.empty() ? "(unnamed experiment)" : experiment.name) << "**  \n";
+  if (!experiment.description.empty())
+    out << experiment.description << "  \n";
+  out << "\ndate: " << date << "  \nfgrt " << FGRT_VERSION_MAJOR << "." << FGRT_VERSION_MINOR << ", LibTorch "
+      << TORCH_VERSION << "\n";
+  if (!experiment.config_text.empty()) {
+    out << "\n";
+    std::istringstream lines(experiment.config_text);
+    for (std::string line; std::getline(lines, line);)
+      out << "    " << line << "\n";
+  }
+  return out.str();
+}
+
 std::string make_logging_dir(const TrainingArguments &args) {
   if (!args.logging_dir().empty())
     return args.logging_dir();
-  std::time_t now = std::time(nullptr);
-  std::tm local{};
-  localtime_r(&now, &local);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H-%M-%S", &local);
-  fs::path base = fs::path(args.output_dir()) / "runs" / (args.run_name() + "_" + stamp);
+  fs::path base = fs::path(args.output_dir()) / "runs" / (args.run_name() + "_" + local_time_stamp("%Y-%m-%dT%H-%M-%S"));
   fs::path dir = base;
   for (int i = 2; fs::exists(dir); ++i)
     dir = base.string() + "_" + std::to_string(i);
@@ -229,10 +258,11 @@ std::string make_logging_dir(const TrainingArguments &args) {
   return dir.string();
 }
 
-std::vector<std::shared_ptr<TrainerCallback>> default_callbacks(const TrainingArguments &args) {
+std::vector<std::shared_ptr<TrainerCallback>> default_callbacks(const TrainingArguments &args,
+                                                                const ExperimentInfo &experiment) {
   std::string dir = make_logging_dir(args);
   return {std::make_shared<ConsoleLogger>(args, dir), std::make_shared<JsonLogger>(dir, args.peak_flops()),
-          std::make_shared<TensorBoardLogger>(dir)};
+          std::make_shared<TensorBoardLogger>(dir, experiment)};
 }
 
 } // namespace fgrt::train

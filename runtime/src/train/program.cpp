@@ -59,8 +59,9 @@ std::string first_line(const std::string &message) { return message.substr(0, me
 // ---------------------------------------------------------------------------
 // The command line
 
-CommandLine::CommandLine(const std::string &title, const std::string &description)
-    : app_(std::make_unique<CLI::App>(title + (description.empty() ? "" : ": " + description), "train")) {
+CommandLine::CommandLine(const std::string &title, const std::string &description, const std::string &config_text)
+    : app_(std::make_unique<CLI::App>(title + (description.empty() ? "" : ": " + description), "train")),
+      experiment_{title, description, config_text} {
   CLI::App &app = *app_;
   app.get_formatter()->column_width(34);
   app.option_defaults()->group("Run");
@@ -195,8 +196,8 @@ int64_t model_vocab_size(torch::nn::Module &model) {
   throw std::runtime_error("--benchmark: the model has no token embedding (no parameter named *embedding.weight)");
 }
 
-int train(TrainerOptions options) {
-  std::vector<std::shared_ptr<TrainerCallback>> callbacks = default_callbacks(options.args());
+int train(TrainerOptions options, const ExperimentInfo &experiment) {
+  std::vector<std::shared_ptr<TrainerCallback>> callbacks = default_callbacks(options.args(), experiment);
   for (auto &c : options.callbacks())
     callbacks.push_back(c);
   options.callbacks(callbacks);
@@ -240,7 +241,7 @@ int run_program(CommandLine &cli, int argc, char **argv, const OptionsBuilder &b
     TrainerOptions options = build();
     cli.apply(options);
     if (!cli.benchmark())
-      return train(std::move(options));
+      return train(std::move(options), cli.experiment());
     int64_t batch = cli.batch_size().value_or(options.args().per_device_train_batch_size());
     int64_t length = cli.seq_len().value_or(options.data().max_length());
     double tokens_per_second =

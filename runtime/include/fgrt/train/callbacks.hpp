@@ -33,8 +33,23 @@ namespace fgrt::train {
 /// apart.
 std::string make_logging_dir(const TrainingArguments &args);
 
+/// What a run's logs say about the experiment it belongs to: the config's
+/// name and description and its preprocessed text (the generated program
+/// embeds config/pp.yaml).
+struct ExperimentInfo {
+  std::string name;
+  std::string description;
+  std::string config_text;
+};
+
+/// The TensorBoard text entry `experiment`, as Markdown: name, description,
+/// the start date, the fgrt and LibTorch versions, and the config as a code
+/// block (each line indented four spaces).
+std::string experiment_markdown(const ExperimentInfo &experiment, const std::string &date);
+
 /// The console, JSON and TensorBoard loggers of a run, writing into one
 /// fresh logging directory.
-std::vector<std::shared_ptr<TrainerCallback>> default_callbacks(const TrainingArguments &args);
+std::vector<std::shared_ptr<TrainerCallback>> default_callbacks(const TrainingArguments &args,
+                                                                const ExperimentInfo &experiment = {});
 
 } // namespace fgrt::train

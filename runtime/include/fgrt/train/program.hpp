@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #pragma once
 
+#include "fgrt/train/callbacks.hpp"
 #include "fgrt/train/trainer.hpp"
 
 #include <functional>
@@ -32,8 +33,9 @@ namespace fgrt::train {
 /// The command line of a generated training program.
 class CommandLine {
 public:
-  /// `title` and `description` head the --help text.
-  CommandLine(const std::string &title, const std::string &description);
+  /// `title` and `description` head the --help text; with `config_text`
+  /// (the preprocessed config) they describe the run in its logs.
+  CommandLine(const std::string &title, const std::string &description, const std::string &config_text = "");
   ~CommandLine();
 
   /// Binds config variable `name` (`--name`, underscores as dashes) to
@@ -60,9 +62,12 @@ public:
   std::optional<int64_t> seq_len() const { return seq_len_; }
   /// The value --seed gave, if any (it also seeds the model's initialisation).
   std::optional<int64_t> seed() const { return seed_; }
+  /// The experiment the program trains, for the run's logs.
+  const ExperimentInfo &experiment() const { return experiment_; }
 
 private:
   std::unique_ptr<CLI::App> app_;
+  ExperimentInfo experiment_;
   std::optional<std::string> output_dir_, resume_, dtype_, device_, corpus_, tokenizer_;
   std::optional<int64_t> max_steps_, batch_size_, seq_len_, logging_steps_, eval_steps_, save_steps_, threads_,
       gradient_accumulation_steps_, seed_;
