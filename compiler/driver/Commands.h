@@ -38,6 +38,17 @@ struct TrainOptions {
   std::vector<std::string> programArgs; ///< after `--`: the training program's
 };
 
+/// `fgcc schedule`'s options as written on the command line; runSchedule
+/// checks them (an empty one was not given).
+struct ScheduleOptions {
+  std::string schedule;      ///< --schedule: gpipe, 1f1b, interleaved-1f1b, ...
+  std::string ranks;         ///< --ranks P
+  std::string microbatches;  ///< --microbatches M
+  std::string stagesPerRank; ///< --stages-per-rank V (default: the schedule's)
+  std::string format = "text"; ///< --format: text, json or svg
+  std::string commCost;      ///< --comm-cost: latency of a message (default 0)
+};
+
 /// A config through the front end and the checker: what the code
 /// generator starts from. The typed graph points into the graph and the
 /// manifest, which is why they travel together.
@@ -92,6 +103,10 @@ int runEmitProject(GlobalOptions &opts, std::ostream &out);
 /// DIR/build (skipped when a build of the same sources exists) and runs
 /// DIR/build/train with ARGS.
 int runTrain(GlobalOptions &opts, const TrainOptions &train, std::ostream &out);
+/// `schedule --schedule KIND --ranks P --microbatches M`: a pipeline
+/// schedule's simulated per-rank timeline, its validation and its bubble
+/// fraction, as text, JSON or SVG (docs/pipeline-parallel.md).
+int runSchedule(const ScheduleOptions &options, std::ostream &out);
 /// `--emit=PHASE`: stops after one phase and prints its output.
 int runEmit(GlobalOptions &opts, std::ostream &out);
 /// `ls [-r] [DIR...]`: a project's configs with their meta names (spec

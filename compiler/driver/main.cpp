@@ -60,7 +60,7 @@ std::vector<std::pair<std::string, render::Value>> applyDynamicArgs(GlobalOption
 int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string> &defines, bool preserve,
                bool deleteComments, std::ostream &out, const std::vector<std::string> &lsDirs, bool lsRecursive,
                const std::string &format, const std::vector<std::string> &extras, bool noDyn,
-               const TrainOptions &trainOptions) {
+               const TrainOptions &trainOptions, const ScheduleOptions &scheduleOptions) {
   // -D values are render arguments, like the reference's dynamic args.
   for (const std::string &d : defines)
     opts.request.defines.push_back(parseDefine(d));
@@ -97,6 +97,12 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
     return runCheck(opts, out);
   if (app.got_subcommand("doc"))
     return runDocComponents(opts, out);
+  if (app.got_subcommand("schedule")) {
+    // The top-level positional would take a stray argument as a config.
+    if (!opts.request.path.empty())
+      throw UsageError("schedule takes no config, got '" + opts.request.path + "'");
+    return runSchedule(scheduleOptions, out);
+  }
   if (app.got_subcommand("ls"))
     return runLs(opts, lsDirs, lsRecursive, out);
   if (app.got_subcommand("tlist"))
@@ -193,6 +199,17 @@ int main(int argc, char **argv) {
   trainCmd->add_option("config", opts.request.path, "Config file path");
   trainCmd->add_option("args", trainOptions.programArgs, "Options of the training program (after --)");
   trainCmd->add_flag("--build-only", trainOptions.buildOnly, "Stop after the build");
+  ScheduleOptions scheduleOptions;
+  CLI::App *scheduleCmd = app.add_subcommand(
+      "schedule", "Print a pipeline-parallel schedule: per-rank timeline, validation, simulated bubble fraction");
+  scheduleCmd->add_option("--schedule", scheduleOptions.schedule,
+                          "gpipe, 1f1b, interleaved-1f1b, looped-bfs, zb-h1 or zbv");
+  scheduleCmd->add_option("--ranks", scheduleOptions.ranks, "Pipeline ranks P");
+  scheduleCmd->add_option("--microbatches", scheduleOptions.microbatches, "Microbatches M per step");
+  scheduleCmd->add_option("--stages-per-rank", scheduleOptions.stagesPerRank,
+                          "Stages per rank V (default 2 for interleaved-1f1b, looped-bfs and zbv, else 1)");
+  scheduleCmd->add_option("--format", scheduleOptions.format, "text (default), json or svg");
+  scheduleCmd->add_option("--comm-cost", scheduleOptions.commCost, "Latency of a message between ranks (default 0)");
   app.add_subcommand("index", "Print the project index (markdown)");
   app.add_subcommand("meta", "Print the project's meta config (markdown)");
   // A subcommand is optional: `fgcc --emit=render x.yaml` has none.
@@ -245,7 +262,7 @@ int main(int argc, char **argv) {
       }
     }
     int rc = runCommand(app, opts, defines, preserve, deleteComments, out, lsDirs, lsRecursive, format, extras, noDyn,
-                        trainOptions);
+                        trainOptions, scheduleOptions);
     out.flush();
     return rc;
   } catch (const UsageError &e) {

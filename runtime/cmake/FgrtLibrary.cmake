@@ -15,7 +15,7 @@ function(fgrt_add_library modelsrc_dir)
   # One source list per area (src/<area>/sources.cmake), in the order data
   # flows through a training run.
   set(FGRT_SOURCES ${modelsrc_dir}/safetensors.cpp)
-  foreach(area data tokenizer optim train)
+  foreach(area data tokenizer optim train dist)
     include(${FGRT_ROOT}/src/${area}/sources.cmake)
   endforeach()
 
