@@ -29,7 +29,9 @@ int parseIntOption(const std::string &name, const std::string &text) {
   char *end = nullptr;
   errno = 0;
   long value = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE || value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max())
+  using Limits = std::numeric_limits<int>;
+  bool inRange = errno != ERANGE && value >= Limits::min() && value <= Limits::max();
+  if (text.empty() || *end != '\0' || !inRange)
     throw UsageError(name + " expects an integer, got '" + text + "'");
   return static_cast<int>(value);
 }

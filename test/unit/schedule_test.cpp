@@ -348,7 +348,7 @@ TEST(ScheduleRender, SvgIsAStandalonePicture) {
   ScheduleReport report = analyze_schedule({ScheduleKind::ZeroBubbleH1, 2, 2, 1});
   std::string svg = render_svg(report);
   EXPECT_EQ(svg.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
-  EXPECT_NE(svg.find("zb-h1: P=2 ranks, M=2 microbatches, V=1 stages per rank - bubble fraction 0.142857"),
+  EXPECT_NE(svg.find("zb-h1: P=2 ranks, M=2 microbatches, V=1 stage per rank - bubble fraction 0.142857"),
             std::string::npos);
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
   // One tooltip per action.

@@ -276,8 +276,9 @@ const char *action_meaning(ActionKind kind) {
 void write_svg_heading(std::ostringstream &out, const ScheduleReport &report) {
   const ScheduleSpec &spec = report.schedule.spec;
   out << "<text x=\"" << SvgLayout::kLeft << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">"
-      << schedule_kind_name(spec.kind) << ": P=" << spec.ranks << " ranks, M=" << spec.microbatches
-      << " microbatches, V=" << spec.stages_per_rank << " stages per rank - bubble fraction "
+      << schedule_kind_name(spec.kind) << ": P=" << counted(spec.ranks, "rank", "ranks")
+      << ", M=" << counted(spec.microbatches, "microbatch", "microbatches")
+      << ", V=" << counted(spec.stages_per_rank, "stage", "stages") << " per rank - bubble fraction "
       << schedule_number(report.simulation.bubble_fraction) << "</text>\n";
   double x = SvgLayout::kLeft;
   for (ActionKind kind : {ActionKind::Forward, ActionKind::Backward, ActionKind::BackwardInput,

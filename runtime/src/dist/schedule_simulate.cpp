@@ -166,7 +166,7 @@ std::string awaited_pass(const PipelineSchedule &schedule, const PassFinishTimes
 
 using Problems = std::vector<std::string>;
 
-std::string where(int rank, size_t index, const Action &action) {
+std::string position_of(int rank, size_t index, const Action &action) {
   return "rank " + std::to_string(rank) + " action " + std::to_string(index) + " (" + to_string(action) + ")";
 }
 
@@ -185,12 +185,12 @@ void check_placement(const PipelineSchedule &schedule, Problems &problems) {
     for (size_t i = 0; i < schedule.actions[rank].size(); ++i) {
       const Action &action = schedule.actions[rank][i];
       if (action.stage < 0 || action.stage >= schedule.num_stages)
-        problems.push_back(where(rank, i, action) + ": no such stage");
+        problems.push_back(position_of(rank, i, action) + ": no such stage");
       else if (schedule.rank_of_stage[action.stage] != rank)
-        problems.push_back(where(rank, i, action) + ": stage " + std::to_string(action.stage) + " is placed on rank " +
-                           std::to_string(schedule.rank_of_stage[action.stage]));
+        problems.push_back(position_of(rank, i, action) + ": stage " + std::to_string(action.stage) +
+                           " is placed on rank " + std::to_string(schedule.rank_of_stage[action.stage]));
       if (action.microbatch < 0 || action.microbatch >= spec.microbatches)
-        problems.push_back(where(rank, i, action) + ": no such microbatch");
+        problems.push_back(position_of(rank, i, action) + ": no such microbatch");
     }
 }
 
@@ -234,11 +234,12 @@ void check_rank_order(const PipelineSchedule &schedule, Problems &problems) {
       if (a.kind == ActionKind::Forward)
         forward_seen.at(a.stage, a.microbatch) = 1;
       else if (!forward_seen.at(a.stage, a.microbatch))
-        problems.push_back(where(rank, i, a) + " runs before " + to_string({ActionKind::Forward, a.stage, a.microbatch}));
+        problems.push_back(position_of(rank, i, a) + " runs before " +
+                           to_string({ActionKind::Forward, a.stage, a.microbatch}));
       if (a.kind == ActionKind::BackwardInput)
         input_seen.at(a.stage, a.microbatch) = 1;
       else if (a.kind == ActionKind::BackwardWeight && !input_seen.at(a.stage, a.microbatch))
-        problems.push_back(where(rank, i, a) + " runs before " +
+        problems.push_back(position_of(rank, i, a) + " runs before " +
                            to_string({ActionKind::BackwardInput, a.stage, a.microbatch}));
     }
   }
@@ -307,7 +308,7 @@ void check_deadlock(const PipelineSchedule &schedule, Problems &problems) {
     if (next == schedule.actions[rank].size())
       continue;
     const Action &blocked = schedule.actions[rank][next];
-    message += " " + where(rank, next, blocked) + " waits for " + awaited_pass(schedule, done, blocked) + ";";
+    message += " " + position_of(rank, next, blocked) + " waits for " + awaited_pass(schedule, done, blocked) + ";";
   }
   message.pop_back();
   problems.push_back(message);
