@@ -157,6 +157,8 @@ TEST(ScheduleGenerators, RejectsSpecsWithoutASchedule) {
   EXPECT_EQ(error(ScheduleKind::Interleaved1F1B, 4, 9, 2),
             "interleaved-1f1b with 2 stages per rank needs the microbatches (9) to be a multiple of the rounds "
             "max(1, M/P) = 2");
+  EXPECT_EQ(error(ScheduleKind::GPipe, 4096, 4096, 1),
+            "ranks x stages per rank x microbatches must be at most 4194304");
   // One local stage has nothing to interleave: any M.
   EXPECT_NO_THROW(make_schedule({ScheduleKind::ZeroBubbleH1, 4, 9, 1}));
 }

@@ -158,10 +158,11 @@ std::vector<Action> looped_bfs_actions(const PipelineShape &shape, int rank) {
 int microbatches_per_round(const PipelineShape &shape) { return shape.M / std::max(1, shape.M / shape.P); }
 
 /// Forward passes a rank of the loop-placed 1F1B family runs before its
-/// first backward. The last rank needs (V-1) rounds before its last local
-/// stage sees a microbatch; each hop upstream adds the time of one forward
-/// and one backward (two slots) for interleaved 1F1B, but only one slot
-/// for zero bubble, whose deferred W fill what would be the second.
+/// first backward (torch's warmup): the (V-1) rounds the last rank runs
+/// before its last local stage has a microbatch, plus per hop upstream two
+/// forwards for interleaved 1F1B but one for zero bubble, which fills the
+/// longer wait for its first gradient with deferred W instead of extra
+/// forwards, and so keeps 1F1B's activation memory.
 int loop_family_warmup(const PipelineShape &shape, int rank, bool zero_bubble) {
   const int per_hop = zero_bubble ? 1 : 2;
   const int warmup = (shape.V - 1) * microbatches_per_round(shape) + per_hop * (shape.P - 1 - rank);
@@ -208,7 +209,8 @@ std::vector<Action> loop_family_actions(const PipelineShape &shape, int rank, bo
   return actions;
 }
 
-/// Appends `kind` passes of `stage` to a ZB-V list, counting microbatches.
+/// Appends the passes of one of a rank's two ZB-V stages to its list,
+/// numbering each kind's microbatches in order.
 class ChunkPasses {
 public:
   ChunkPasses(std::vector<Action> &actions, int stage) : actions_(actions), stage_(stage) {}
@@ -324,6 +326,9 @@ int activation_bound_of(ScheduleKind kind, const PipelineShape &shape, int rank)
   return all;
 }
 
+/// The largest P * V * M make_schedule() accepts.
+constexpr long long kMaxStageMicrobatchPairs = 1 << 22;
+
 /// Throws std::invalid_argument unless `value` >= 1.
 void require_positive(const char *what, int value) {
   if (value < 1)
@@ -340,6 +345,12 @@ ScheduleSpec checked_spec(ScheduleSpec spec) {
   require_positive("microbatches", spec.microbatches);
   require_positive("stages per rank", spec.stages_per_rank);
   const int V = spec.stages_per_rank;
+  // Stage-microbatch pairs are indexed with ints and every pair gets a few
+  // actions: refuse shapes far beyond any real pipeline before they
+  // overflow or exhaust memory.
+  if (static_cast<long long>(spec.ranks) * V * spec.microbatches > kMaxStageMicrobatchPairs)
+    throw std::invalid_argument("ranks x stages per rank x microbatches must be at most " +
+                                std::to_string(kMaxStageMicrobatchPairs));
   bool single_stage = spec.kind == ScheduleKind::GPipe || spec.kind == ScheduleKind::OneFOneB;
   if (single_stage && V != 1)
     throw std::invalid_argument(name + " runs one stage per rank, got " + std::to_string(V) +

@@ -70,7 +70,7 @@ TimeGrid time_grid_of(const Simulation &simulation) {
       grid.exact = true;
     }
   }
-  grid.columns = grid.column(simulation.makespan);
+  grid.columns = std::max(1, grid.column(simulation.makespan)); // a row even when nothing takes time
   return grid;
 }
 

@@ -197,8 +197,8 @@ void check_placement(const PipelineSchedule &schedule, Problems &problems) {
 /// How often each kind of pass runs for each pair.
 struct PassCounts {
   explicit PassCounts(const PipelineSchedule &schedule)
-      : F(schedule, 0), B(schedule, 0), I(schedule, 0), W(schedule, 0) {}
-  PairTable<int> F, B, I, W;
+      : forward(schedule, 0), backward(schedule, 0), input(schedule, 0), weight(schedule, 0) {}
+  PairTable<int> forward, backward, input, weight;
 };
 
 /// Every pair runs one F and either one B or one I and one W.
@@ -206,15 +206,16 @@ void check_pass_counts(const PipelineSchedule &schedule, Problems &problems) {
   PassCounts counts(schedule);
   for (const std::vector<Action> &list : schedule.actions)
     for (const Action &action : list) {
-      PairTable<int> &table = action.kind == ActionKind::Forward    ? counts.F
-                              : action.kind == ActionKind::Backward ? counts.B
-                              : action.kind == ActionKind::BackwardInput ? counts.I
-                                                                         : counts.W;
+      PairTable<int> &table = action.kind == ActionKind::Forward         ? counts.forward
+                              : action.kind == ActionKind::Backward      ? counts.backward
+                              : action.kind == ActionKind::BackwardInput ? counts.input
+                                                                         : counts.weight;
       ++table.at(action.stage, action.microbatch);
     }
   for (int s = 0; s < schedule.num_stages; ++s)
     for (int mb = 0; mb < schedule.spec.microbatches; ++mb) {
-      int f = counts.F.at(s, mb), b = counts.B.at(s, mb), i = counts.I.at(s, mb), w = counts.W.at(s, mb);
+      int f = counts.forward.at(s, mb), b = counts.backward.at(s, mb), i = counts.input.at(s, mb),
+          w = counts.weight.at(s, mb);
       bool backward_once = (b == 1 && i == 0 && w == 0) || (b == 0 && i == 1 && w == 1);
       if (f != 1 || !backward_once)
         problems.push_back("stage " + std::to_string(s) + " microbatch " + std::to_string(mb) + " runs F " +

@@ -118,7 +118,7 @@ struct PipelineSchedule {
 /// message naming the offending value, for a spec that has no schedule:
 /// P, M or V below 1; V other than 1 for gpipe/1f1b or other than 2 for
 /// zbv; interleaved schedules (V > 1) with M not a multiple of the number
-/// of rounds max(1, M / P), as torch requires.
+/// of rounds max(1, M / P), as torch requires; P * V * M above 2^22.
 PipelineSchedule make_schedule(const ScheduleSpec &spec);
 
 // ---------------------------------------------------------------------------
