@@ -28,6 +28,8 @@ if not fgcc:
 # is an extension.
 fgcc_bindir = os.path.dirname(os.path.abspath(fgcc))
 config.substitutions.append(("%fgcc-scan", os.path.join(fgcc_bindir, "fgcc-scan")))
+# fgrun, the launcher of multi-process runs, is built next to fgcc.
+config.substitutions.append(("%fgrun", os.path.join(fgcc_bindir, "fgrun")))
 config.substitutions.append(("%torch_manifest", os.path.normpath(
     os.path.join(fgcc_bindir, "..", "share", "fgcc", "manifest", "torch.json"))))
 config.substitutions.append(("%fgcc", os.path.abspath(fgcc)))

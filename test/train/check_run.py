@@ -5,6 +5,10 @@
   check_run.py same-losses RUN_A RUN_B    every step both logged has the same loss
                                           (|a - b| <= 1e-6 * max(1, |a|)), and they
                                           share at least one step after the resume
+  check_run.py same-weights CKPT_A CKPT_B TOL
+                                          every tensor of two checkpoints' safetensors
+                                          shards agrees within |a - b| <= TOL * max(1, |a|)
+  check_run.py same-eval RUN_A RUN_B      every eval loss both logged agrees (1e-6 relative)
   check_run.py checkpoints RUN_DIR        prints the checkpoint directories' steps
   check_run.py losses RUN_DIR             prints step and loss of every train record
 
@@ -31,6 +35,45 @@ def train_losses(run_dir):
     return losses
 
 
+def eval_losses(run_dir):
+    losses = {}
+    for path in sorted(glob.glob(os.path.join(run_dir, "runs", "*", "trainer_logs.json"))):
+        with open(path) as f:
+            for r in json.load(f):
+                if "eval_loss" in r:
+                    losses[r["global_step"]] = r["eval_loss"]
+    return losses
+
+
+def safetensors_tensors(checkpoint):
+    """name -> list of floats of every tensor in a checkpoint's shards (F32
+    and BF16; a minimal reader, so the test needs no safetensors package)."""
+    import struct
+    tensors = {}
+    for shard in sorted(glob.glob(os.path.join(checkpoint, "*.safetensors"))):
+        with open(shard, "rb") as f:
+            data = f.read()
+        (size,) = struct.unpack("<Q", data[:8])
+        header = json.loads(data[8:8 + size])
+        body = data[8 + size:]
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            begin, end = info["data_offsets"]
+            raw = body[begin:end]
+            if info["dtype"] == "F32":
+                values = struct.unpack(f"<{len(raw) // 4}f", raw)
+            elif info["dtype"] == "BF16":
+                halves = struct.unpack(f"<{len(raw) // 2}H", raw)
+                values = [struct.unpack("<f", struct.pack("<I", h << 16))[0] for h in halves]
+            else:
+                sys.exit(f"{shard}: {name}: dtype {info['dtype']} not compared")
+            tensors[name] = values
+    if not tensors:
+        sys.exit("no safetensors shards in " + checkpoint)
+    return tensors
+
+
 def main():
     command, dirs = sys.argv[1], sys.argv[2:]
     if command == "losses-fall":
@@ -50,6 +93,27 @@ def main():
         if bad or not common:
             sys.exit(f"losses differ at steps {bad}" if bad else "no common steps")
         print(f"SAME LOSSES at {len(common)} steps")
+    elif command == "same-eval":
+        a, b = eval_losses(dirs[0]), eval_losses(dirs[1])
+        common = sorted(set(a) & set(b))
+        bad = [s for s in common if abs(a[s] - b[s]) > 1e-6 * max(1.0, abs(a[s]))]
+        for s in common:
+            print(f"eval step {s}: {a[s]:.6f} {b[s]:.6f}")
+        if bad or not common:
+            sys.exit(f"eval losses differ at steps {bad}" if bad else "no common eval steps")
+        print(f"SAME EVAL LOSSES at {len(common)} steps")
+    elif command == "same-weights":
+        a, b, tol = safetensors_tensors(dirs[0]), safetensors_tensors(dirs[1]), float(dirs[2])
+        if sorted(a) != sorted(b):
+            sys.exit(f"different tensors: {sorted(set(a) ^ set(b))[:5]}")
+        worst = 0.0
+        for name in sorted(a):
+            for x, y in zip(a[name], b[name]):
+                worst = max(worst, abs(x - y) / max(1.0, abs(x)))
+        print(f"{len(a)} tensors, largest relative difference {worst:.2e}")
+        if worst > tol:
+            sys.exit(f"weights differ by {worst:.2e} > {tol}")
+        print("SAME WEIGHTS")
     elif command == "checkpoints":
         found = glob.glob(os.path.join(dirs[0], "checkpoints", "checkpoint-*"))
         for step in sorted(int(p.rsplit("-", 1)[1]) for p in found if not p.endswith(".tmp")):

@@ -6,4 +6,6 @@ list(APPEND FGRT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/schedule.cpp
   ${CMAKE_CURRENT_LIST_DIR}/schedule_simulate.cpp
   ${CMAKE_CURRENT_LIST_DIR}/schedule_render.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/communicator.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/data_parallel.cpp
 )

@@ -197,7 +197,12 @@ int64_t model_vocab_size(torch::nn::Module &model) {
 }
 
 int train(TrainerOptions options, const ExperimentInfo &experiment) {
-  std::vector<std::shared_ptr<TrainerCallback>> callbacks = default_callbacks(options.args(), experiment);
+  // Under fgrun every rank joins the job; rank 0 alone logs.
+  options.communicator(dist::communicator_from_environment(options.args().device()));
+  bool main_process = !options.communicator() || options.communicator()->rank() == 0;
+  std::vector<std::shared_ptr<TrainerCallback>> callbacks;
+  if (main_process)
+    callbacks = default_callbacks(options.args(), experiment);
   for (auto &c : options.callbacks())
     callbacks.push_back(c);
   options.callbacks(callbacks);

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "fgrt/train/trainer.hpp"
 
+#include "fgrt/dist/data_parallel.hpp"
 #include "fgrt/optim/lr_scheduler.hpp"
 #include "fgrt/train/logging/throughput.hpp"
 
@@ -77,15 +78,41 @@ Trainer::Trainer(TrainerOptions options)
       callbacks_(options_.callbacks()) {
   if (options_.model().is_empty())
     throw std::invalid_argument("Trainer: no model");
-  if (!train_data_) {
-    PreparedData data = prepare_data(options_.data(), options_.args());
-    train_data_ = std::move(data.train);
-    eval_data_ = std::move(data.eval);
-  }
+  if (!train_data_)
+    prepare_data_streams();
   setup();
 }
 
 Trainer::~Trainer() = default;
+
+int Trainer::world_size() const { return options_.communicator() ? options_.communicator()->world_size() : 1; }
+
+bool Trainer::is_main_process() const { return !options_.communicator() || options_.communicator()->rank() == 0; }
+
+void Trainer::prepare_data_streams() {
+  const std::shared_ptr<dist::Communicator> &comm = options_.communicator();
+  if (!comm) {
+    PreparedData data = prepare_data(options_.data(), options_.args());
+    train_data_ = std::move(data.train);
+    eval_data_ = std::move(data.eval);
+    return;
+  }
+  // Every rank builds the stream of global batches and keeps its rows.
+  TrainingArguments global = options_.args();
+  global.per_device_train_batch_size(global.per_device_train_batch_size() * comm->world_size());
+  global.per_device_eval_batch_size(global.per_device_eval_batch_size() * comm->world_size());
+  // main_process_first: rank 0 trains and saves the tokenizer; the others
+  // then load it instead of racing to write the same files.
+  PreparedData data;
+  if (comm->rank() == 0)
+    data = prepare_data(options_.data(), global);
+  comm->barrier();
+  if (comm->rank() != 0)
+    data = prepare_data(options_.data(), global);
+  train_data_ = std::make_shared<dist::RankShardStream>(data.train, comm->rank(), comm->world_size());
+  if (data.eval)
+    eval_data_ = std::make_shared<dist::RankShardStream>(data.eval, comm->rank(), comm->world_size());
+}
 
 // ---------------------------------------------------------------------------
 // Setup
@@ -114,6 +141,11 @@ void Trainer::setup() {
   state_.flops_per_token = estimate_flops_per_token(model, options_.data().max_length());
 
   std::vector<torch::Tensor> params = model.parameters();
+  if (options_.communicator()) {
+    // Replicas start from rank 0's weights, whatever their own seeds made.
+    dist::broadcast_module(*options_.communicator(), model);
+    averager_ = std::make_unique<dist::GradientAverager>(options_.communicator(), params);
+  }
   optimizer_ = options_.optimizer_factory()
                    ? options_.optimizer_factory()(params)
                    : std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(1e-3).weight_decay(0.01));
@@ -200,6 +232,11 @@ void Trainer::resume(const std::string &checkpoint) {
 }
 
 std::string Trainer::save_checkpoint() {
+  // Replicas are identical: rank 0 writes for all of them.
+  if (!is_main_process()) {
+    last_save_step_ = state_.global_step;
+    return checkpoints_->path_of(state_.global_step);
+  }
   std::string dir =
       checkpoints_->save(state_.global_step, module(), archive_states(*optimizer_, *scheduler_),
                          {{"trainer", trainer_state_json()}, {"dataset", train_data_->state()}});
@@ -241,14 +278,32 @@ double Trainer::clip_and_measure_gradients() {
 Trainer::StepResult Trainer::train_step() {
   const int64_t accumulation = options_.args().gradient_accumulation_steps();
   double step_loss = 0;
+  int64_t samples = 0, tokens = 0;
   for (int64_t micro = 0; micro < accumulation; ++micro) {
     data::Batch batch = train_data_->next();
     torch::Tensor loss = compute_loss(batch) / static_cast<double>(accumulation);
     loss.backward();
     step_loss += loss.item<double>();
-    state_.train_samples += batch.input_ids.size(0);
-    state_.train_tokens += batch.labels.slice(1, 1).ne(-100).sum().item<int64_t>();
+    samples += batch.input_ids.size(0);
+    tokens += batch.labels.slice(1, 1).ne(-100).sum().item<int64_t>();
   }
+  if (const auto &comm = options_.communicator()) {
+    averager_->average();
+    // One reduction per step: the loss (its mean over the ranks is what one
+    // process with the global batch logs), the counts, and whether any rank
+    // was asked to stop, so all stop after the same step.
+    torch::Tensor totals = torch::tensor({step_loss, static_cast<double>(samples), static_cast<double>(tokens),
+                                          stop_requested_ ? 1.0 : 0.0},
+                                         torch::kFloat64);
+    std::vector<torch::Tensor> one{totals};
+    comm->all_reduce_sum(one);
+    step_loss = totals[0].item<double>() / comm->world_size();
+    samples = static_cast<int64_t>(totals[1].item<double>());
+    tokens = static_cast<int64_t>(totals[2].item<double>());
+    stop_agreed_ = totals[3].item<double>() > 0;
+  }
+  state_.train_samples += samples;
+  state_.train_tokens += tokens;
   double grad_norm = clip_and_measure_gradients();
   optimizer_->step();
   optimizer_->zero_grad();
@@ -302,6 +357,9 @@ Metrics Trainer::evaluate() {
   double sum = 0;
   for (int64_t i = 0; i < batches; ++i)
     sum += compute_loss(eval_data_->next()).item<double>();
+  // Each rank evaluated its rows of the same global batches.
+  if (const auto &comm = options_.communicator())
+    sum = comm->all_reduce_sum(sum) / comm->world_size();
   model.train();
   double eval_loss = batches > 0 ? sum / static_cast<double>(batches) : std::nan("");
   Metrics metrics = {{"eval_loss", eval_loss}, {"eval_perplexity", std::exp(eval_loss)}};
@@ -388,7 +446,9 @@ Metrics Trainer::train() {
     }
     control = TrainerControl{};
     dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_step_end(state_, ctl); });
-    if (stop_requested_)
+    // With several ranks only the stop they agreed on counts: a signal that
+    // arrives after this step's reduction stops everyone after the next.
+    if (options_.communicator() ? stop_agreed_ : stop_requested_.load())
       control.should_training_stop = true;
     bool last_step = state_.global_step >= state_.max_steps || control.should_training_stop;
     bool log_now = control.should_log ||
@@ -412,7 +472,7 @@ Metrics Trainer::train() {
       {"train_steps_per_second", runtime > 0 ? steps / runtime : 0.0},
       {"epoch", state_.epoch},
       {"effective_batch_size", static_cast<double>(args.per_device_train_batch_size() *
-                                                   args.gradient_accumulation_steps())},
+                                                   args.gradient_accumulation_steps() * world_size())},
   };
   if (args.load_best_model_at_end() && !state_.best_checkpoint.empty())
     load_sharded_safetensors(state_.best_checkpoint, model);

@@ -23,10 +23,21 @@
 // scheduler, RNG, the data position and the trainer state, so N steps then
 // a resume to 2N gives the losses of 2N steps in one run.
 //
+// Data parallel (TrainerOptions::communicator, set when `fgrun` starts
+// several ranks): rank 0 prepares the data first (main_process_first), every
+// rank takes its rows of each global batch of per_device_train_batch_size x
+// world_size rows, replicas start from rank 0's weights, gradients are
+// averaged over the ranks after the last micro-step (bucketed all-reduce),
+// and the logged loss is the mean over the ranks; so the run equals one
+// process with the global batch. Only rank 0 logs and writes checkpoints;
+// all ranks resume from them. The ranks agree every step on whether to stop,
+// so a signal stops them all at the same step.
+//
 //===----------------------------------------------------------------------===//
 #pragma once
 
 #include "fgrt/data/collator.hpp"
+#include "fgrt/dist/communicator.hpp"
 #include "fgrt/train/checkpoint.hpp"
 #include "fgrt/train/dataset.hpp"
 #include "fgrt/train/training_arguments.hpp"
@@ -43,6 +54,9 @@
 
 namespace fgrt::optim {
 class LRScheduler;
+}
+namespace fgrt::dist {
+class GradientAverager;
 }
 
 namespace fgrt::train {
@@ -131,6 +145,8 @@ struct TrainerOptions {
   TORCH_ARG(std::shared_ptr<BatchStream>, eval_stream) = nullptr;
   /// Extra callbacks, after the built-in loggers.
   TORCH_ARG(std::vector<std::shared_ptr<TrainerCallback>>, callbacks) = {};
+  /// The ranks of a data-parallel run; null: one process.
+  TORCH_ARG(std::shared_ptr<dist::Communicator>, communicator) = nullptr;
 };
 
 /// The single-process trainer.
@@ -177,12 +193,16 @@ private:
   void restore_trainer_state(const std::string &json);
   double current_lr() const;
   template <typename Event> void dispatch(TrainerControl &control, Event &&event);
+  void prepare_data_streams();
+  int world_size() const;
+  bool is_main_process() const;
 
   TrainerOptions options_;
   std::shared_ptr<BatchStream> train_data_, eval_data_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<optim::LRScheduler> scheduler_;
   std::unique_ptr<CheckpointManager> checkpoints_;
+  std::unique_ptr<dist::GradientAverager> averager_;
   std::vector<std::shared_ptr<TrainerCallback>> callbacks_;
   torch::Device device_{torch::kCPU};
   TrainerState state_;
@@ -191,6 +211,8 @@ private:
   std::vector<StepResult> pending_;
   int64_t last_log_step_ = 0, last_eval_step_ = 0, last_save_step_ = 0;
   std::atomic<bool> stop_requested_{false};
+  /// Data parallel: some rank was asked to stop (agreed at the last step).
+  bool stop_agreed_ = false;
 };
 
 } // namespace fgrt::train
