@@ -30,6 +30,8 @@ fgcc_bindir = os.path.dirname(os.path.abspath(fgcc))
 config.substitutions.append(("%fgcc-scan", os.path.join(fgcc_bindir, "fgcc-scan")))
 # fgrun, the launcher of multi-process runs, is built next to fgcc.
 config.substitutions.append(("%fgrun", os.path.join(fgcc_bindir, "fgrun")))
+# The pipeline executor's check against one process (test/runtime/dist).
+config.substitutions.append(("%fgrt-pipeline-check", os.path.join(fgcc_bindir, "fgrt-pipeline-check")))
 config.substitutions.append(("%torch_manifest", os.path.normpath(
     os.path.join(fgcc_bindir, "..", "share", "fgcc", "manifest", "torch.json"))))
 config.substitutions.append(("%fgcc", os.path.abspath(fgcc)))

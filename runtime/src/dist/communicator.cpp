@@ -146,9 +146,14 @@ void Communicator::broadcast(std::vector<torch::Tensor> &tensors, int root) {
 
 void Communicator::barrier() { group_->pg->barrier()->wait(); }
 
-void Communicator::send(torch::Tensor &tensor, int to, int tag) {
+void Communicator::send(torch::Tensor &tensor, int to, int tag) { send_async(tensor, to, tag).wait(); }
+
+Communicator::Pending Communicator::send_async(torch::Tensor &tensor, int to, int tag) {
+  Pending pending;
+  pending.works_ = std::make_unique<Pending::Works>();
   std::vector<torch::Tensor> one{tensor};
-  group_->pg->send(one, to, tag)->wait();
+  pending.works_->works.push_back(group_->pg->send(one, to, tag));
+  return pending;
 }
 
 void Communicator::recv(torch::Tensor &tensor, int from, int tag) {

@@ -85,6 +85,8 @@ public:
   /// same two ranks apart.
   void send(torch::Tensor &tensor, int to, int tag);
   void recv(torch::Tensor &tensor, int from, int tag);
+  /// Starts sending; `tensor` must stay alive until the Pending is waited.
+  Pending send_async(torch::Tensor &tensor, int to, int tag);
 
 private:
   struct Group;
