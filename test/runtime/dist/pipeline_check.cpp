@@ -22,6 +22,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -101,7 +102,7 @@ int main(int argc, char **argv) {
                               });
 
     const double scale = 1.0 / (microbatches * accumulation);
-    double worst = 0, bubble = 0;
+    double worst = 0, bubble = 0, pipeline_seconds = 0;
     bool ok = true;
     for (int step = 0; step < steps; ++step) {
       double loss = 0, control_loss = 0;
@@ -109,7 +110,10 @@ int main(int argc, char **argv) {
         // The same batch on every rank and in the control.
         torch::manual_seed(7 + 100 * step + micro);
         torch::Tensor x = torch::randn({batch, width}), y = torch::randn({batch, width});
+        comm->barrier();
+        auto started = std::chrono::steady_clock::now();
         loss += executor.step(x, y, scale);
+        pipeline_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         for (int m = 0; m < microbatches; ++m) {
           torch::Tensor h = x.chunk(microbatches, 0)[static_cast<size_t>(m)];
           for (auto &stage : control)
@@ -168,6 +172,7 @@ int main(int argc, char **argv) {
       std::printf("eval loss %.8f control %.8f\n", eval, control_eval);
       std::printf("measured_bubble_fraction=%.4f simulated_bubble_fraction=%.4f\n", bubble,
                   simulated.bubble_fraction);
+      std::printf("pipeline_samples_per_s=%.1f\n", steps * accumulation * batch / pipeline_seconds);
       std::printf("%s schedule=%s ranks=%d stages=%d microbatches=%d accumulation=%d largest_difference=%.2e\n",
                   ok ? "PIPELINE OK" : "PIPELINE MISMATCH", schedule_name.c_str(), comm->world_size(), stages,
                   microbatches, accumulation, worst);

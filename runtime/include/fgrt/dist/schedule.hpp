@@ -15,8 +15,8 @@
 // tensor locally. Receives block, sends are buffered, so a schedule is sound
 // when every rank can run its list to the end in that model (validate()).
 //
-// The generators follow the PyTorch classes Forgather plugs in (spec
-// ml-features section 2.5): ScheduleGPipe, Schedule1F1B,
+// The generators follow the PyTorch classes Forgather's pipeline trainer
+// plugs in: ScheduleGPipe, Schedule1F1B,
 // ScheduleInterleaved1F1B, ScheduleLoopedBFS, ScheduleInterleavedZeroBubble
 // (zb-h1: ZB-H1 of Qi et al. 2024 for one stage per rank, its interleaved
 // variant for more) and ScheduleZBVZeroBubble, with torch's None padding
@@ -70,7 +70,7 @@ struct ScheduleSpec {
 // ---------------------------------------------------------------------------
 // The schedule
 
-/// How stages map to ranks (spec ml-features section 2.1).
+/// How stages map to ranks (as Forgather's pipeline trainer assigns them).
 enum class Placement {
   Loop, ///< stage s on rank s % P
   V,    ///< V == 2; rank r holds stages r and 2P-1-r
@@ -138,7 +138,7 @@ std::vector<std::string> validate(const PipelineSchedule &schedule);
 /// The most stage activations each rank holds at once. An activation is
 /// live from its F until its backward is complete: B, or W for the split
 /// backward, because the I/W executor retains the stage's autograd graph
-/// for W (spec ml-features section 2.6, point 4). One stage activation is
+/// for W (pipeline.hpp: W runs on the graph I kept). One stage activation is
 /// 1/V of the activations of a rank holding its whole share of layers.
 std::vector<int> peak_activations(const PipelineSchedule &schedule);
 
