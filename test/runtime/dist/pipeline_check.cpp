@@ -5,8 +5,8 @@
 //         [--microbatches M] [--stages-per-rank V] [--accumulation GA]
 //         [--steps N] [--width D] [--batch B]
 //
-// The model is a chain of P*V stages (Linear + tanh; the last one Linear
-// only) trained with MSE and plain SGD. Every stage is initialised from its
+// The model is a chain of --layers Linear layers with tanh between them,
+// split evenly into P*V stages, trained with MSE and plain SGD. Every stage is initialised from its
 // own seed, so each rank builds exactly its stages and every rank can also
 // build the whole chain as the single-process control. Each optimizer step
 // runs GA executor steps with loss scale 1/(M*GA); the control runs the same
@@ -30,12 +30,17 @@ using namespace fgrt::dist;
 
 namespace {
 
-/// Stage `s` of `stages`: seeded by its index so any process builds it alike.
-torch::nn::Sequential make_stage(int s, int stages, int64_t width) {
+/// Stage `s` of `stages`, `layers` Linear layers with tanh between them (and
+/// after, except on the last stage): seeded by its index so any process
+/// builds it alike.
+torch::nn::Sequential make_stage(int s, int stages, int64_t width, int layers) {
   torch::manual_seed(1000 + s);
-  torch::nn::Sequential stage(torch::nn::Linear(width, width));
-  if (s + 1 < stages)
-    stage->push_back(torch::nn::Tanh());
+  torch::nn::Sequential stage;
+  for (int l = 0; l < layers; ++l) {
+    stage->push_back(torch::nn::Linear(width, width));
+    if (s + 1 < stages || l + 1 < layers)
+      stage->push_back(torch::nn::Tanh());
+  }
   return stage;
 }
 
@@ -62,7 +67,7 @@ double measured_bubble(Communicator &comm, const std::vector<ActionTiming> &timi
 
 int main(int argc, char **argv) {
   std::string schedule_name = "1f1b";
-  int microbatches = 4, stages_per_rank = 0, accumulation = 1, steps = 2;
+  int microbatches = 4, stages_per_rank = 0, accumulation = 1, steps = 2, layers = 0;
   int64_t width = 16, batch = 8;
   CLI::App app{"Checks a pipeline schedule against a single-process run"};
   app.add_option("--schedule", schedule_name, "gpipe, 1f1b, interleaved-1f1b, looped-bfs, zb-h1, zbv");
@@ -72,6 +77,7 @@ int main(int argc, char **argv) {
   app.add_option("--steps", steps);
   app.add_option("--width", width);
   app.add_option("--batch", batch);
+  app.add_option("--layers", layers, "Linear layers in all (a multiple of the stages; 0: one per stage)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -82,16 +88,22 @@ int main(int argc, char **argv) {
     if (auto problems = validate(schedule); !problems.empty())
       throw std::runtime_error("invalid schedule: " + problems.front());
     const int stages = schedule.num_stages;
+    if (layers == 0)
+      layers = stages;
+    if (layers % stages != 0)
+      throw std::invalid_argument("--layers " + std::to_string(layers) + " does not split into " +
+                                  std::to_string(stages) + " stages");
+    const int per_stage = layers / stages;
 
     // This rank's stages, and the whole chain as the control.
     std::vector<torch::nn::Sequential> control;
     for (int s = 0; s < stages; ++s)
-      control.push_back(make_stage(s, stages, width));
+      control.push_back(make_stage(s, stages, width, per_stage));
     std::map<int, torch::nn::Sequential> mine;
     std::vector<PipelineStage> local;
     for (int s = 0; s < stages; ++s)
       if (schedule.rank_of_stage[static_cast<size_t>(s)] == comm->rank()) {
-        mine[s] = make_stage(s, stages, width);
+        mine[s] = make_stage(s, stages, width, per_stage);
         torch::nn::Sequential module = mine[s];
         local.push_back(PipelineStage{s, [module](const torch::Tensor &x) mutable { return module->forward(x); },
                                       module->parameters()});
