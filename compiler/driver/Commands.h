@@ -47,6 +47,9 @@ struct ScheduleOptions {
   std::string stagesPerRank; ///< --stages-per-rank V (default: the schedule's)
   std::string format = "text"; ///< --format: text, json or svg
   std::string commCost;      ///< --comm-cost: latency of a message (default 0)
+  std::string layers;        ///< --layers N: also print which layers each stage holds
+  int inputWeight = 1;       ///< --input-weight: the input encoder counts as this many layers
+  int outputWeight = 1;      ///< --output-weight: the norm and head count as this many layers
 };
 
 /// A config through the front end and the checker: what the code

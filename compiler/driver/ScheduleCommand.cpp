@@ -11,6 +11,7 @@
 #include "driver/Commands.h"
 
 #include "fgrt/dist/schedule.hpp"
+#include "fgrt/dist/stage_split.hpp"
 
 #include <cerrno>
 #include <cmath>
@@ -63,12 +64,29 @@ fgrt::dist::ScheduleSpec specOf(const ScheduleOptions &options) {
   return spec;
 }
 
+/// The `--layers` table: which layers each stage (and so each rank) holds.
+std::string stageSplitText(const ScheduleOptions &options, const fgrt::dist::PipelineSchedule &schedule) {
+  int layers = parseIntOption("--layers", options.layers);
+  std::vector<fgrt::dist::StageLayers> split =
+      fgrt::dist::split_layers(layers, schedule.num_stages, options.inputWeight, options.outputWeight);
+  std::string text = "layers: " + std::to_string(layers) + " over " + std::to_string(schedule.num_stages) +
+                     " stages (input weight " + std::to_string(options.inputWeight) + ", output weight " +
+                     std::to_string(options.outputWeight) + ")\n";
+  for (size_t s = 0; s < split.size(); ++s)
+    text += "  stage " + std::to_string(s) + " (rank " + std::to_string(schedule.rank_of_stage[s]) +
+            "): " + fgrt::dist::describe(split[s]) + "\n";
+  return text + "\n";
+}
+
 } // namespace
 
 int runSchedule(const ScheduleOptions &options, std::ostream &out) {
   if (options.format != "text" && options.format != "json" && options.format != "svg")
     throw UsageError("schedule --format expects text, json or svg, got '" + options.format + "'");
+  if (!options.layers.empty() && options.format != "text")
+    throw UsageError("schedule --layers prints its table with --format text only");
   fgrt::dist::ScheduleReport report;
+  std::string split;
   try {
     fgrt::dist::CostModel costs;
     if (!options.commCost.empty())
@@ -76,6 +94,8 @@ int runSchedule(const ScheduleOptions &options, std::ostream &out) {
     // The generator rejects impossible shapes (M < 1, zbv with V != 2,
     // rounds not dividing M) with std::invalid_argument: a usage error.
     report = fgrt::dist::analyze_schedule(specOf(options), costs);
+    if (!options.layers.empty())
+      split = stageSplitText(options, report.schedule);
   } catch (const std::invalid_argument &e) {
     throw UsageError(e.what());
   }
@@ -84,7 +104,7 @@ int runSchedule(const ScheduleOptions &options, std::ostream &out) {
   else if (options.format == "svg")
     out << fgrt::dist::render_svg(report);
   else
-    out << fgrt::dist::render_text(report);
+    out << split << fgrt::dist::render_text(report);
   // A generated schedule that fails its own checks is a bug of the
   // generator; the output above lists the problems.
   return report.problems.empty() ? 0 : 1;

@@ -210,6 +210,12 @@ int main(int argc, char **argv) {
                           "Stages per rank V (default 2 for interleaved-1f1b, looped-bfs and zbv, else 1)");
   scheduleCmd->add_option("--format", scheduleOptions.format, "text (default), json or svg");
   scheduleCmd->add_option("--comm-cost", scheduleOptions.commCost, "Latency of a message between ranks (default 0)");
+  scheduleCmd->add_option("--layers", scheduleOptions.layers,
+                          "Transformer layers: also print the balanced split of a causal LM over the stages");
+  scheduleCmd->add_option("--input-weight", scheduleOptions.inputWeight, "The input encoder counts as this many layers")
+      ->check(CLI::NonNegativeNumber);
+  scheduleCmd->add_option("--output-weight", scheduleOptions.outputWeight, "The norm and head count as this many layers")
+      ->check(CLI::NonNegativeNumber);
   app.add_subcommand("index", "Print the project index (markdown)");
   app.add_subcommand("meta", "Print the project's meta config (markdown)");
   // A subcommand is optional: `fgcc --emit=render x.yaml` has none.

@@ -6,6 +6,7 @@ list(APPEND FGRT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/schedule.cpp
   ${CMAKE_CURRENT_LIST_DIR}/schedule_simulate.cpp
   ${CMAKE_CURRENT_LIST_DIR}/schedule_render.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/stage_split.cpp
   ${CMAKE_CURRENT_LIST_DIR}/communicator.cpp
   ${CMAKE_CURRENT_LIST_DIR}/data_parallel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pipeline.cpp
