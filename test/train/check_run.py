@@ -74,6 +74,18 @@ def safetensors_tensors(checkpoint):
     return tensors
 
 
+def compare_by_step(a, b, label, what):
+    """Prints the values of every step both runs logged and exits with an
+    error unless they agree within 1e-6 relative (and share a step)."""
+    common = sorted(set(a) & set(b))
+    bad = [s for s in common if abs(a[s] - b[s]) > 1e-6 * max(1.0, abs(a[s]))]
+    for s in common:
+        print(f"{label} {s}: {a[s]:.6f} {b[s]:.6f}")
+    if bad or not common:
+        sys.exit(f"{what.lower()} differ at steps {bad}" if bad else f"no common {label}s")
+    print(f"SAME {what} at {len(common)} steps")
+
+
 def main():
     command, dirs = sys.argv[1], sys.argv[2:]
     if command == "losses-fall":
@@ -85,23 +97,9 @@ def main():
             sys.exit("the loss did not fall")
         print("LOSS FELL")
     elif command == "same-losses":
-        a, b = train_losses(dirs[0]), train_losses(dirs[1])
-        common = sorted(set(a) & set(b))
-        bad = [s for s in common if abs(a[s] - b[s]) > 1e-6 * max(1.0, abs(a[s]))]
-        for s in common:
-            print(f"step {s}: {a[s]:.6f} {b[s]:.6f}")
-        if bad or not common:
-            sys.exit(f"losses differ at steps {bad}" if bad else "no common steps")
-        print(f"SAME LOSSES at {len(common)} steps")
+        compare_by_step(train_losses(dirs[0]), train_losses(dirs[1]), "step", "LOSSES")
     elif command == "same-eval":
-        a, b = eval_losses(dirs[0]), eval_losses(dirs[1])
-        common = sorted(set(a) & set(b))
-        bad = [s for s in common if abs(a[s] - b[s]) > 1e-6 * max(1.0, abs(a[s]))]
-        for s in common:
-            print(f"eval step {s}: {a[s]:.6f} {b[s]:.6f}")
-        if bad or not common:
-            sys.exit(f"eval losses differ at steps {bad}" if bad else "no common eval steps")
-        print(f"SAME EVAL LOSSES at {len(common)} steps")
+        compare_by_step(eval_losses(dirs[0]), eval_losses(dirs[1]), "eval step", "EVAL LOSSES")
     elif command == "same-weights":
         a, b, tol = safetensors_tensors(dirs[0]), safetensors_tensors(dirs[1]), float(dirs[2])
         if sorted(a) != sorted(b):
