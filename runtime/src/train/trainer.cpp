@@ -232,14 +232,19 @@ void Trainer::resume(const std::string &checkpoint) {
 }
 
 std::string Trainer::save_checkpoint() {
-  // Replicas are identical: rank 0 writes for all of them.
+  // Replicas are identical: rank 0 writes for all of them, and the others
+  // wait until it has, so none reads a checkpoint (the best model at the
+  // end, a resume) before it is complete.
   if (!is_main_process()) {
     last_save_step_ = state_.global_step;
+    options_.communicator()->barrier();
     return checkpoints_->path_of(state_.global_step);
   }
   std::string dir =
       checkpoints_->save(state_.global_step, module(), archive_states(*optimizer_, *scheduler_),
                          {{"trainer", trainer_state_json()}, {"dataset", train_data_->state()}});
+  if (options_.communicator())
+    options_.communicator()->barrier();
   last_save_step_ = state_.global_step;
   TrainerControl control;
   dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_save(state_, ctl, dir); });
