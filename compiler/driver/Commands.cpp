@@ -162,7 +162,8 @@ std::string literalExtends(const std::string &text) {
   return "";
 }
 
-/// The whole file, or "" when it cannot be read.
+} // namespace
+
 std::string readFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
@@ -170,7 +171,6 @@ std::string readFile(const std::string &path) {
   return ss.str();
 }
 
-} // namespace
 
 /// `pp --debug`: every compiled template after preprocessing, under a
 /// banner with the name centred in 80 columns, with numbered lines.

@@ -67,6 +67,8 @@ struct CheckedConfig {
 /// Runs every phase up to check; diagnostics of resolve and check are
 /// collected in the result, not thrown (a broken template still throws).
 std::unique_ptr<CheckedConfig> checkConfig(GlobalOptions &opts);
+/// The whole file, or "" when it cannot be read.
+std::string readFile(const std::string &path);
 /// Prints the diagnostics and the clang-style summary; true if any error.
 bool reportDiagnostics(const DiagnosticEngine &diags);
 /// The installed manifests, the `-H` headers and the headers the config's

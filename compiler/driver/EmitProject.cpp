@@ -11,7 +11,6 @@
 #include "emit/ProjectEmitter.h"
 #include "support/PyPath.h"
 
-#include <fstream>
 #include <iostream>
 
 namespace fgcc {
@@ -29,11 +28,6 @@ std::string metaField(const resolve::TypedGraph &typed, const std::string &field
         if (kw.name == field && kw.value->kind == graph::Kind::Str)
           return kw.value->str;
   return "";
-}
-
-std::string readInput(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 } // namespace
@@ -64,7 +58,7 @@ int runEmitProject(GlobalOptions &opts, std::ostream &out) {
   options.runtimeDir = runtimeDir();
   options.renderedConfig = cc->rendered.result.text;
   for (const auto &[name, path] : cc->rendered.loaded)
-    options.inputs.emplace_back(name, readInput(path));
+    options.inputs.emplace_back(name, readFile(path));
   options.title = metaField(cc->typed, "config_name");
   options.description = metaField(cc->typed, "config_description");
   std::map<std::string, std::string> files = emit::emitProjectFiles(plan, options);

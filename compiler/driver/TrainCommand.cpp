@@ -31,11 +31,6 @@ bool isFile(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-std::string readText(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 /// True when `name` is an executable on PATH.
 bool onPath(const std::string &name) {
   const char *path = std::getenv("PATH");
@@ -93,7 +88,7 @@ int runChild(std::vector<std::string> args) {
 /// The manifest's hash of the whole generated tree.
 std::string sourcesDigest(const std::string &projectDir) {
   std::string manifest = projectDir + "/fgcc-manifest.json";
-  auto j = nlohmann::json::parse(readText(manifest), nullptr, /*allow_exceptions=*/false);
+  auto j = nlohmann::json::parse(readFile(manifest), nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || !j.contains("sources_sha256") || !j["sources_sha256"].is_string())
     throw FatalError(SourceLoc{}, manifest + ": no sources_sha256 (was it written by this fgcc?)");
   return j["sources_sha256"].get<std::string>();
@@ -134,7 +129,7 @@ int runTrain(GlobalOptions &opts, const TrainOptions &train, std::ostream &out) 
   std::string key = buildKey(sourcesDigest(dir), cxx && *cxx ? cxx : compiler);
   std::string stampPath = buildDir + "/fgcc-build-stamp";
 
-  if (isFile(program) && readText(stampPath) == key) {
+  if (isFile(program) && readFile(stampPath) == key) {
     std::cerr << "fgcc: " << program << " is up to date\n";
   } else {
     if (int status = buildProject(dir, buildDir, compiler)) {
