@@ -40,6 +40,7 @@
 #include "fgrt/dist/communicator.hpp"
 #include "fgrt/train/checkpoint.hpp"
 #include "fgrt/train/dataset.hpp"
+#include "fgrt/train/pipeline_options.hpp"
 #include "fgrt/train/training_arguments.hpp"
 
 #include <torch/torch.h>
@@ -145,8 +146,18 @@ struct TrainerOptions {
   TORCH_ARG(std::shared_ptr<BatchStream>, eval_stream) = nullptr;
   /// Extra callbacks, after the built-in loggers.
   TORCH_ARG(std::vector<std::shared_ptr<TrainerCallback>>, callbacks) = {};
-  /// The ranks of a data-parallel run; null: one process.
+  /// The ranks of a data-parallel or pipeline run; null: one process.
   TORCH_ARG(std::shared_ptr<dist::Communicator>, communicator) = nullptr;
+  /// Builds the whole model when `model` is not given (a pipeline config's
+  /// program builds it only when it runs as one process).
+  TORCH_ARG(std::function<torch::nn::AnyModule()>, model_factory) = nullptr;
+  /// The pipeline's split and schedule (pipeline_options.hpp); used when
+  /// stage_factories is set.
+  TORCH_ARG(PipelineOptions, pipeline);
+  /// Stage k of the compile-time split, for a pipeline run: each builds the
+  /// modules of one stage under the whole model's parameter names (fgcc
+  /// emits them as model/stages/stage_<k>.cpp). Empty: not a pipeline.
+  TORCH_ARG(std::vector<std::function<torch::nn::AnyModule()>>, stage_factories) = {};
 };
 
 /// The single-process trainer.
