@@ -52,6 +52,8 @@ void CausalLMImpl::reset() {
   // twice).
   if (!options.tie_word_embeddings()) {
     const InputEncoderOptions &enc = input_encoder->options;
+    if (options.init_seed())
+      seed_piece(*options.init_seed(), "lm_head");
     lm_head = register_module(
         "lm_head", torch::nn::Linear(torch::nn::LinearOptions(enc.d_model(), enc.vocab_size()).bias(false)));
   }

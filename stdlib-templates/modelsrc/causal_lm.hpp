@@ -73,6 +73,10 @@ struct CausalLMOptions {
   /// Initialise an untied lm_head with the scheme too; by default it keeps
   /// LibTorch's Linear init, as the reference's head does.
   TORCH_ARG(bool, init_lm_head) = false;
+  /// Build the head after seed_piece(init_seed, "lm_head"), as a pipeline
+  /// stage builds it (causal_lm_stage.hpp); unset: it draws from the
+  /// generator in turn.
+  TORCH_ARG(c10::optional<int64_t>, init_seed) = c10::nullopt;
 };
 
 /// A decoder-only language model from input ids to next-token logits.

@@ -2,6 +2,7 @@
 #include "layer_stack.hpp"
 
 #include "activation_checkpoint.hpp"
+#include "module_utils.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -10,8 +11,9 @@ namespace fgcc::nn {
 
 namespace detail {
 
-LayerDictImpl::LayerDictImpl(std::vector<std::function<torch::nn::AnyModule()>> factories)
-    : factories_(std::move(factories)) {
+LayerDictImpl::LayerDictImpl(std::vector<std::function<torch::nn::AnyModule()>> factories, int64_t first_key,
+                             c10::optional<int64_t> init_seed)
+    : factories_(std::move(factories)), first_key_(first_key), init_seed_(init_seed) {
   reset();
 }
 
@@ -20,9 +22,12 @@ void LayerDictImpl::reset() {
   // the handles must be rebuilt with them.
   layers_.clear();
   for (size_t i = 0; i < factories_.size(); ++i) {
+    const std::string key = std::to_string(first_key_ + static_cast<int64_t>(i));
+    if (init_seed_)
+      seed_piece(*init_seed_, "layers." + key);
     torch::nn::AnyModule layer = factories_[i]();
-    TORCH_CHECK(!layer.is_empty(), "LayerStack: the factory of layer ", i, " returned an empty module");
-    register_module(std::to_string(i), layer.ptr());
+    TORCH_CHECK(!layer.is_empty(), "LayerStack: the factory of layer ", key, " returned an empty module");
+    register_module(key, layer.ptr());
     layers_.push_back(std::move(layer));
   }
 }
@@ -63,11 +68,25 @@ std::vector<std::function<torch::nn::AnyModule()>> LayerStackImpl::layer_factori
   return explicit_factories;
 }
 
+std::pair<int64_t, int64_t> LayerStackImpl::layer_range(int64_t count) const {
+  const int64_t first = options.first_layer();
+  const int64_t end = options.end_layer() < 0 ? count : options.end_layer();
+  if (first < 0 || first > end || end > count)
+    fail_layer_stack("the layer range [" + std::to_string(first) + ", " + std::to_string(end) +
+                     ") is not within the " + std::to_string(count) + " layers");
+  return {first, end};
+}
+
 void LayerStackImpl::reset() {
   TORCH_CHECK(options.checkpoint_stride() > 0, "LayerStack: checkpoint_stride must be positive");
-  layers = register_module("layers", detail::LayerDict(layer_factories()));
+  std::vector<std::function<torch::nn::AnyModule()>> all = layer_factories();
+  auto [first, end] = layer_range(static_cast<int64_t>(all.size()));
+  std::vector<std::function<torch::nn::AnyModule()>> held(all.begin() + first, all.begin() + end);
+  layers = register_module("layers", detail::LayerDict(std::move(held), first, options.init_seed()));
   layer_norm = torch::nn::AnyModule();
   if (options.post_norm_factory()) {
+    if (options.init_seed())
+      seed_piece(*options.init_seed(), "layer_norm");
     layer_norm = options.post_norm_factory()();
     register_module("layer_norm", layer_norm.ptr());
   }
@@ -80,7 +99,10 @@ void LayerStackImpl::pretty_print(std::ostream &stream) const {
 }
 
 bool LayerStackImpl::checkpointed(size_t index) const {
-  return options.enable_activation_checkpoint() && index % options.checkpoint_stride() == 0 && is_training() &&
+  // The stride counts in the whole stack's layer numbers, so a stage
+  // checkpoints the layers the whole model would.
+  const int64_t global = options.first_layer() + static_cast<int64_t>(index);
+  return options.enable_activation_checkpoint() && global % options.checkpoint_stride() == 0 && is_training() &&
          torch::GradMode::is_enabled();
 }
 

@@ -16,6 +16,13 @@
 // its activations are recomputed in backward, with the random state
 // replayed, so gradients do not change (see activation_checkpoint.hpp).
 //
+// A pipeline stage holds a range of the layers: with first_layer and
+// end_layer the stack builds only layers [first_layer, end_layer), under
+// their global keys, so their parameter names are those of the whole
+// model. With init_seed every layer (and the final norm) is built after
+// seed_piece(init_seed, "layers.<i>" / "layer_norm"), so a range builds the
+// same weights as the whole stack.
+//
 // forward_cached() runs the layers with a KVCache, layer i on the cache's
 // entry i, for incremental decoding. It never checkpoints: recomputing a
 // layer in backward would append its keys and values a second time.
@@ -42,8 +49,10 @@ namespace detail {
 /// pre-clone layers).
 class LayerDictImpl : public torch::nn::Cloneable<LayerDictImpl> {
 public:
-  /// Layer i will be built by factories[i].
-  explicit LayerDictImpl(std::vector<std::function<torch::nn::AnyModule()>> factories);
+  /// Layer first_key + i will be built by factories[i], after
+  /// seed_piece(*init_seed, "layers.<key>") when init_seed is set.
+  explicit LayerDictImpl(std::vector<std::function<torch::nn::AnyModule()>> factories, int64_t first_key = 0,
+                         c10::optional<int64_t> init_seed = c10::nullopt);
 
   /// Builds the layers by calling each factory once, in order.
   void reset() override;
@@ -55,6 +64,8 @@ public:
 
 private:
   std::vector<std::function<torch::nn::AnyModule()>> factories_;
+  int64_t first_key_;
+  c10::optional<int64_t> init_seed_;
   std::vector<torch::nn::AnyModule> layers_;
 };
 
@@ -88,6 +99,13 @@ struct LayerStackOptions {
   TORCH_ARG(bool, enable_activation_checkpoint) = false;
   /// Checkpoint the layers whose index is a multiple of this.
   TORCH_ARG(int64_t, checkpoint_stride) = 1;
+  /// Build only layers [first_layer, end_layer) (a pipeline stage's share),
+  /// keyed by their index in the whole stack; end_layer -1: to the end.
+  TORCH_ARG(int64_t, first_layer) = 0;
+  TORCH_ARG(int64_t, end_layer) = -1;
+  /// Seed each layer and the final norm by name (seed_piece) before
+  /// building it; unset: they draw from the generator in turn.
+  TORCH_ARG(c10::optional<int64_t>, init_seed) = c10::nullopt;
 };
 
 /// A stack of transformer layers (identical, or one per explicit factory)
@@ -115,13 +133,13 @@ public:
   /// Turns activation checkpointing on or off after construction.
   void set_activation_checkpointing(bool enabled) { options.enable_activation_checkpoint(enabled); }
 
-  /// The number of layers.
+  /// The number of layers this stack holds.
   size_t size() const { return layers->size(); }
-  /// Layer `i`, type-erased.
+  /// The i-th layer this stack holds (key first_layer + i), type-erased.
   torch::nn::AnyModule &layer(size_t i) { return layers->at(i); }
 
   LayerStackOptions options;
-  /// The layers by key "0" .. "N-1".
+  /// The layers by key "0" .. "N-1" (or their range).
   detail::LayerDict layers{nullptr};
   /// The final norm; empty without a post_norm_factory.
   torch::nn::AnyModule layer_norm;
@@ -132,8 +150,11 @@ protected:
 private:
   /// Whether layer `index` runs checkpointed in this call.
   bool checkpointed(size_t index) const;
-  /// The factory of every layer, in order, from the options (checked).
+  /// The factory of every layer of the whole stack, in order, from the
+  /// options (checked).
   std::vector<std::function<torch::nn::AnyModule()>> layer_factories() const;
+  /// [first, end) of the layers this stack holds (checked against `count`).
+  std::pair<int64_t, int64_t> layer_range(int64_t count) const;
 };
 
 TORCH_MODULE(LayerStack);

@@ -35,4 +35,21 @@ void copy_state(const torch::nn::Module &source, torch::nn::Module &target,
   copy_values(source.named_buffers(), target.named_buffers(), device);
 }
 
+int64_t current_init_seed() {
+  return static_cast<int64_t>(at::detail::getDefaultCPUGenerator().current_seed());
+}
+
+void seed_piece(int64_t seed, const std::string &piece) {
+  // FNV-1a over the name, mixed with the seed by SplitMix64's finaliser:
+  // nearby seeds and similar names still give unrelated streams.
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : piece)
+    h = (h ^ c) * 1099511628211ull;
+  uint64_t z = h ^ (static_cast<uint64_t>(seed) + 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  torch::manual_seed(z);
+}
+
 } // namespace fgcc::nn
