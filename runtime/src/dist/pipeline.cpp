@@ -82,16 +82,16 @@ void PipelineExecutor::finish_sends() {
 // ---------------------------------------------------------------------------
 // Actions
 
-void PipelineExecutor::forward(const Action &a, const std::vector<torch::Tensor> &inputs,
-                               const std::vector<torch::Tensor> &targets, double scale, bool keep_graph) {
+void PipelineExecutor::forward(const Action &a, const Microbatches &batch, double scale, bool keep_graph) {
   const int s = a.stage, m = a.microbatch;
-  torch::Tensor input = s == 0 ? inputs[static_cast<size_t>(m)] : receive(s - 1, s, m, false).detach();
+  const auto mb = static_cast<size_t>(m);
+  torch::Tensor input = s == 0 ? batch.inputs[mb] : receive(s - 1, s, m, false).detach();
   // A received activation is a leaf whose gradient is the message upstream.
   if (s > 0 && keep_graph)
     input.requires_grad_(true);
-  torch::Tensor output = stage(s).forward(input);
+  torch::Tensor output = stage(s).forward(input, batch.context[mb]);
   if (s == last_stage()) {
-    torch::Tensor loss = loss_(output, targets[static_cast<size_t>(m)]) * scale;
+    torch::Tensor loss = loss_(output, batch.targets[mb]) * scale;
     loss_sum_ += loss.item<double>();
     output = loss;
   } else {
@@ -166,10 +166,25 @@ std::vector<torch::Tensor> split(const torch::Tensor &t, int microbatches, const
 
 } // namespace
 
-double PipelineExecutor::step(const torch::Tensor &inputs, const torch::Tensor &targets, double scale) {
+PipelineExecutor::Microbatches PipelineExecutor::split_batch(const torch::Tensor &inputs, const torch::Tensor &targets,
+                                                             const std::vector<torch::Tensor> &context) const {
   const int microbatches = schedule_.spec.microbatches;
-  std::vector<torch::Tensor> input_chunks = split(inputs, microbatches, "inputs");
-  std::vector<torch::Tensor> target_chunks = split(targets, microbatches, "targets");
+  Microbatches batch;
+  batch.inputs = split(inputs, microbatches, "inputs");
+  batch.targets = split(targets, microbatches, "targets");
+  batch.context.resize(static_cast<size_t>(microbatches));
+  for (const torch::Tensor &t : context) {
+    std::vector<torch::Tensor> chunks = t.defined() ? split(t, microbatches, "context rows")
+                                                    : std::vector<torch::Tensor>(static_cast<size_t>(microbatches));
+    for (size_t m = 0; m < chunks.size(); ++m)
+      batch.context[m].push_back(chunks[m]);
+  }
+  return batch;
+}
+
+double PipelineExecutor::step(const torch::Tensor &inputs, const torch::Tensor &targets, double scale,
+                              const std::vector<torch::Tensor> &context) {
+  Microbatches batch = split_batch(inputs, targets, context);
   loss_sum_ = 0;
   timings_.clear();
   using Clock = std::chrono::steady_clock;
@@ -179,7 +194,7 @@ double PipelineExecutor::step(const torch::Tensor &inputs, const torch::Tensor &
     double begin = seconds();
     waiting_ = 0;
     switch (a.kind) {
-    case ActionKind::Forward: forward(a, input_chunks, target_chunks, scale, true); break;
+    case ActionKind::Forward: forward(a, batch, scale, true); break;
     case ActionKind::Backward: backward(a, false); break;
     case ActionKind::BackwardInput: backward(a, true); break;
     case ActionKind::BackwardWeight: weight_backward(a); break;
@@ -192,20 +207,19 @@ double PipelineExecutor::step(const torch::Tensor &inputs, const torch::Tensor &
   return share_loss(loss_sum_);
 }
 
-double PipelineExecutor::evaluate(const torch::Tensor &inputs, const torch::Tensor &targets) {
-  const int microbatches = schedule_.spec.microbatches;
-  std::vector<torch::Tensor> input_chunks = split(inputs, microbatches, "inputs");
-  std::vector<torch::Tensor> target_chunks = split(targets, microbatches, "targets");
+double PipelineExecutor::evaluate(const torch::Tensor &inputs, const torch::Tensor &targets,
+                                  const std::vector<torch::Tensor> &context) {
+  Microbatches batch = split_batch(inputs, targets, context);
   loss_sum_ = 0;
   torch::NoGradGuard no_grad;
   // The forwards of the training list, in its order: without the backwards
   // only downstream dependencies remain, so the order still cannot deadlock.
   for (const Action &a : schedule_.actions[static_cast<size_t>(communicator_->rank())])
     if (a.kind == ActionKind::Forward)
-      forward(a, input_chunks, target_chunks, 1.0, false);
+      forward(a, batch, 1.0, false);
   finish_sends();
   local_.clear();
-  return share_loss(loss_sum_) / microbatches;
+  return share_loss(loss_sum_) / schedule_.spec.microbatches;
 }
 
 } // namespace fgrt::dist

@@ -139,60 +139,94 @@ std::vector<std::pair<std::string, torch::Tensor>> module_state(const torch::nn:
   return state;
 }
 
-int64_t save_sharded_safetensors(const std::string &dir, const std::vector<std::pair<std::string, torch::Tensor>> &tensors,
-                                 int64_t max_shard_bytes) {
-  // Tensors that alias an earlier one (tied weights) are stored once; the
-  // first name of each storage is the one in the weight map.
-  std::map<const void *, size_t> first_of_storage;
-  std::vector<std::vector<std::string>> sharing;
+namespace {
+
+/// A state with the tensors that alias an earlier one (tied weights) taken
+/// out: each storage is stored once, under its first name, and `sharing`
+/// lists the other names of each shared one.
+struct DedupedState {
   std::vector<std::pair<std::string, torch::Tensor>> unique;
+  std::vector<std::vector<std::string>> sharing;
+};
+
+DedupedState dedupe(const std::vector<std::pair<std::string, torch::Tensor>> &tensors) {
+  DedupedState out;
+  std::map<const void *, size_t> first_of_storage;
   std::map<size_t, size_t> sharing_group; // unique index -> sharing entry
   for (const auto &[name, tensor] : tensors) {
-    const void *key = tensor.data_ptr();
-    auto [it, fresh] = first_of_storage.emplace(key, unique.size());
+    auto [it, fresh] = first_of_storage.emplace(tensor.data_ptr(), out.unique.size());
     if (fresh) {
-      unique.emplace_back(name, tensor.detach().to(torch::kCPU).contiguous());
+      out.unique.emplace_back(name, tensor.detach().to(torch::kCPU).contiguous());
       continue;
     }
-    auto [group, added] = sharing_group.emplace(it->second, sharing.size());
+    auto [group, added] = sharing_group.emplace(it->second, out.sharing.size());
     if (added)
-      sharing.push_back({unique[it->second].first});
-    sharing[group->second].push_back(name);
+      out.sharing.push_back({out.unique[it->second].first});
+    out.sharing[group->second].push_back(name);
   }
-  // Greedy shards in state order: a new shard starts when the next tensor
-  // would overflow the current one.
-  std::vector<std::vector<size_t>> shards(1);
-  int64_t shard_bytes = 0, total = 0;
-  for (size_t i = 0; i < unique.size(); ++i) {
-    int64_t bytes = byte_size(unique[i].second);
-    if (!shards.back().empty() && shard_bytes + bytes > max_shard_bytes) {
-      shards.emplace_back();
-      shard_bytes = 0;
-    }
-    shards.back().push_back(i);
-    shard_bytes += bytes;
-    total += bytes;
+  return out;
+}
+
+/// Writes `tensors` into the safetensors file `file` of `dir` and records
+/// each in `weight_map`; returns the bytes of tensor data.
+int64_t write_shard(const std::string &dir, const std::string &file,
+                    const std::vector<std::pair<std::string, torch::Tensor>> &tensors,
+                    nlohmann::ordered_json &weight_map) {
+  std::map<std::string, torch::Tensor> contents;
+  int64_t bytes = 0;
+  for (const auto &[name, tensor] : tensors) {
+    contents.emplace(name, tensor);
+    weight_map[name] = file;
+    bytes += byte_size(tensor);
   }
+  std::string path = (fs::path(dir) / file).string();
+  fgcc::safetensors::save(path, contents, {{"format", "pt"}});
+  fsync_path(path);
+  return bytes;
+}
+
+void write_index(const std::string &dir, int64_t total, const std::vector<std::vector<std::string>> &sharing,
+                 const nlohmann::ordered_json &weight_map) {
   nlohmann::ordered_json index;
   index["metadata"]["total_size"] = total;
   if (!sharing.empty())
     index["metadata"]["param_sharing"] = sharing;
-  nlohmann::ordered_json weight_map = nlohmann::ordered_json::object();
-  for (size_t s = 0; s < shards.size(); ++s) {
-    std::map<std::string, torch::Tensor> contents;
-    std::string file = shard_name(s, shards.size());
-    for (size_t i : shards[s]) {
-      contents.emplace(unique[i].first, unique[i].second);
-      weight_map[unique[i].first] = file;
-    }
-    fgcc::safetensors::save((fs::path(dir) / file).string(), contents, {{"format", "pt"}});
-  }
   index["weight_map"] = weight_map;
   write_text_file((fs::path(dir) / kIndexName).string(), index.dump(2) + "\n");
+}
+
+} // namespace
+
+int64_t save_sharded_safetensors(const std::string &dir, const std::vector<std::pair<std::string, torch::Tensor>> &tensors,
+                                 int64_t max_shard_bytes) {
+  DedupedState state = dedupe(tensors);
+  // Greedy shards in state order: a new shard starts when the next tensor
+  // would overflow the current one.
+  std::vector<std::vector<std::pair<std::string, torch::Tensor>>> shards(1);
+  int64_t shard_bytes = 0;
+  for (auto &entry : state.unique) {
+    int64_t bytes = byte_size(entry.second);
+    if (!shards.back().empty() && shard_bytes + bytes > max_shard_bytes) {
+      shards.emplace_back();
+      shard_bytes = 0;
+    }
+    shards.back().push_back(std::move(entry));
+    shard_bytes += bytes;
+  }
+  nlohmann::ordered_json weight_map = nlohmann::ordered_json::object();
+  int64_t total = 0;
+  for (size_t s = 0; s < shards.size(); ++s)
+    total += write_shard(dir, shard_name(s, shards.size()), shards[s], weight_map);
+  write_index(dir, total, state.sharing, weight_map);
   return total;
 }
 
 void load_sharded_safetensors(const std::string &dir, torch::nn::Module &module) {
+  load_sharded_safetensors(dir, module_state(module), /*partial=*/false);
+}
+
+void load_sharded_safetensors(const std::string &dir, const std::vector<std::pair<std::string, torch::Tensor>> &state,
+                              bool partial) {
   std::string index_path = (fs::path(dir) / kIndexName).string();
   nlohmann::json index;
   try {
@@ -212,7 +246,6 @@ void load_sharded_safetensors(const std::string &dir, torch::nn::Module &module)
   std::map<std::string, std::string> file_of;
   for (const auto &[name, file] : index["weight_map"].items())
     file_of[name] = file.get<std::string>();
-  auto state = module_state(module);
   std::set<std::string> wanted;
   for (const auto &entry : state) {
     const std::string &stored = alias_of.count(entry.first) ? alias_of[entry.first] : entry.first;
@@ -221,7 +254,7 @@ void load_sharded_safetensors(const std::string &dir, torch::nn::Module &module)
     wanted.insert(stored);
   }
   for (const auto &entry : file_of)
-    if (!wanted.count(entry.first))
+    if (!partial && !wanted.count(entry.first))
       throw std::runtime_error(dir + ": the checkpoint's tensor '" + entry.first + "' is not in the model");
 
   // Shard by shard, so at most one shard is in memory besides the model.
@@ -278,34 +311,109 @@ int64_t CheckpointManager::step_of(const std::string &dir) {
   return std::stoll(digits);
 }
 
-std::string CheckpointManager::save(int64_t step, const torch::nn::Module &module,
-                                    const std::vector<ArchiveState> &archives,
-                                    const std::map<std::string, std::string> &json_states) {
+std::string CheckpointManager::begin_save(int64_t step) const {
   fs::create_directories(root_);
-  std::string final_dir = path_of(step);
-  std::string tmp_dir = final_dir + kTmpSuffix;
+  std::string tmp_dir = path_of(step) + kTmpSuffix;
   fs::remove_all(tmp_dir); // a crashed earlier attempt
   fs::create_directories(tmp_dir);
+  return tmp_dir;
+}
 
-  save_sharded_safetensors(tmp_dir, module_state(module), max_shard_bytes_);
-  for (const ArchiveState &state : archives) {
-    torch::serialize::OutputArchive archive;
-    state.save(archive);
-    std::string path = (fs::path(tmp_dir) / (state.name + "_state.pt")).string();
-    archive.save_to(path);
-    fsync_path(path);
-  }
-  for (const auto &[name, text] : json_states)
-    write_text_file(json_state_path(tmp_dir, name), text);
+std::string CheckpointManager::publish(int64_t step, const std::string &tmp_dir) {
   write_checksums(tmp_dir);
   fsync_path(tmp_dir);
-
-  // Publishing: replace an older checkpoint of the same step, then rename.
+  // Replace an older checkpoint of the same step, then rename.
+  std::string final_dir = path_of(step);
   if (fs::exists(final_dir))
     remove_dir_atomically(final_dir);
   fs::rename(tmp_dir, final_dir);
   fsync_path(root_);
   prune();
+  return final_dir;
+}
+
+namespace {
+
+/// `<name>_state.pt`, or a pipeline rank's `<name>_state_rank_<r>.pt`.
+std::string archive_path(const std::string &dir, const std::string &name, int rank) {
+  std::string file = name + "_state" + (rank >= 0 ? "_rank_" + std::to_string(rank) : std::string()) + ".pt";
+  return (fs::path(dir) / file).string();
+}
+
+void save_archives(const std::string &dir, const std::vector<ArchiveState> &archives, int rank) {
+  for (const ArchiveState &state : archives) {
+    torch::serialize::OutputArchive archive;
+    state.save(archive);
+    std::string path = archive_path(dir, state.name, rank);
+    archive.save_to(path);
+    fsync_path(path);
+  }
+}
+
+/// Where a pipeline rank lists the tensors of its shards for rank 0's index.
+std::string partial_index_path(const std::string &dir, int rank) {
+  return (fs::path(dir) / ("weight_map_rank_" + std::to_string(rank) + ".json")).string();
+}
+
+} // namespace
+
+std::string CheckpointManager::save(int64_t step, const torch::nn::Module &module,
+                                    const std::vector<ArchiveState> &archives,
+                                    const std::map<std::string, std::string> &json_states) {
+  std::string tmp_dir = begin_save(step);
+  save_sharded_safetensors(tmp_dir, module_state(module), max_shard_bytes_);
+  save_archives(tmp_dir, archives, -1);
+  for (const auto &[name, text] : json_states)
+    write_text_file(json_state_path(tmp_dir, name), text);
+  return publish(step, tmp_dir);
+}
+
+std::string CheckpointManager::save_pipeline(int64_t step, dist::Communicator &communicator, int num_stages,
+                                             const std::vector<StageState> &stages,
+                                             const std::vector<ArchiveState> &archives,
+                                             const std::map<std::string, std::string> &json_states) {
+  const int rank = communicator.rank();
+  // Rank 0 makes the directory, everyone writes its part, rank 0 merges the
+  // index and publishes; the barriers order the three.
+  std::string tmp_dir = path_of(step) + kTmpSuffix;
+  if (rank == 0)
+    begin_save(step);
+  communicator.barrier();
+  nlohmann::ordered_json part;
+  part["weight_map"] = nlohmann::ordered_json::object();
+  int64_t bytes = 0;
+  for (const auto &[index, tensors] : stages) {
+    DedupedState state = dedupe(tensors);
+    if (!state.sharing.empty())
+      throw std::runtime_error("pipeline checkpoint: stage " + std::to_string(index) + " shares tensors between '" +
+                               state.sharing.front().front() + "' and '" + state.sharing.front().back() +
+                               "' (tied weights are not supported in a pipeline)");
+    bytes += write_shard(tmp_dir, shard_name(static_cast<size_t>(index), static_cast<size_t>(num_stages)),
+                         state.unique, part["weight_map"]);
+  }
+  part["total_size"] = bytes;
+  write_text_file(partial_index_path(tmp_dir, rank), part.dump() + "\n");
+  save_archives(tmp_dir, archives, rank);
+  communicator.barrier();
+  std::string final_dir = path_of(step);
+  if (rank == 0) {
+    nlohmann::ordered_json weight_map = nlohmann::ordered_json::object();
+    int64_t total = 0;
+    for (int r = 0; r < communicator.world_size(); ++r) {
+      std::string path = partial_index_path(tmp_dir, r);
+      nlohmann::json piece = nlohmann::json::parse(read_text_file(path));
+      for (const auto &[name, file] : piece.at("weight_map").items())
+        weight_map[name] = file;
+      total += piece.at("total_size").get<int64_t>();
+      fs::remove(path);
+    }
+    write_index(tmp_dir, total, {}, weight_map);
+    for (const auto &[name, text] : json_states)
+      write_text_file(json_state_path(tmp_dir, name), text);
+    final_dir = publish(step, tmp_dir);
+  }
+  // No rank goes on (and might resume or read it) before it is published.
+  communicator.barrier();
   return final_dir;
 }
 
@@ -391,8 +499,8 @@ void CheckpointManager::verify(const std::string &dir) {
   }
 }
 
-void CheckpointManager::load_archive(const std::string &dir, const ArchiveState &state) {
-  std::string path = (fs::path(dir) / (state.name + "_state.pt")).string();
+void CheckpointManager::load_archive(const std::string &dir, const ArchiveState &state, int rank) {
+  std::string path = archive_path(dir, state.name, rank);
   if (!fs::exists(path))
     throw std::runtime_error(path + ": missing from the checkpoint");
   try {

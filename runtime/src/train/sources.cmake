@@ -5,6 +5,7 @@ list(APPEND FGRT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/dataset.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/trainer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pipeline_trainer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/callbacks.cpp
   ${CMAKE_CURRENT_LIST_DIR}/program.cpp
 )

@@ -10,6 +10,7 @@
 #include "fgrt/dist/data_parallel.hpp"
 #include "fgrt/optim/lr_scheduler.hpp"
 #include "fgrt/train/logging/throughput.hpp"
+#include "pipeline_state.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -39,10 +40,10 @@ void check_strategy(const std::string &field, const std::string &value) {
     throw std::invalid_argument(field + ": '" + value + "' is not \"steps\" or \"no\"");
 }
 
-/// 6 N + 12 L d T (see logging/throughput.hpp) for a causal LM whose
-/// parameters follow the model library's names (`...embedding.weight`,
-/// `layers.<i>.`); 0 when the model does not.
-double estimate_flops_per_token(const torch::nn::Module &model, int64_t sequence_length) {
+/// N, L and d of a causal LM (see logging/throughput.hpp) whose parameters
+/// follow the model library's names (`...embedding.weight`, `layers.<i>.`);
+/// hidden_size stays 0 when the module holds no embedding.
+TransformerFlopsShape flops_shape(const torch::nn::Module &model, int64_t sequence_length) {
   TransformerFlopsShape shape;
   shape.sequence_length = sequence_length;
   std::set<std::string> layers;
@@ -58,9 +59,13 @@ double estimate_flops_per_token(const torch::nn::Module &model, int64_t sequence
       layers.insert(name.substr(0, name.find('.', at + marker.size())));
   }
   shape.num_layers = static_cast<int64_t>(layers.size());
-  if (shape.hidden_size == 0)
-    return 0.0;
-  return transformer_training_flops_per_token(shape);
+  return shape;
+}
+
+/// 6 N + 12 L d T for such a model; 0 when it does not follow the names.
+double estimate_flops_per_token(const torch::nn::Module &model, int64_t sequence_length) {
+  TransformerFlopsShape shape = flops_shape(model, sequence_length);
+  return shape.hidden_size == 0 ? 0.0 : transformer_training_flops_per_token(shape);
 }
 
 /// A scheduler that leaves the learning rate alone, for runs without one.
@@ -76,11 +81,28 @@ public:
 Trainer::Trainer(TrainerOptions options)
     : options_(std::move(options)), train_data_(options_.train_stream()), eval_data_(options_.eval_stream()),
       callbacks_(options_.callbacks()) {
-  if (options_.model().is_empty())
-    throw std::invalid_argument("Trainer: no model");
+  build_model();
   if (!train_data_)
     prepare_data_streams();
   setup();
+}
+
+void Trainer::build_model() {
+  const std::shared_ptr<dist::Communicator> &comm = options_.communicator();
+  if (!options_.stage_factories().empty() && comm && comm->world_size() > 1) {
+    build_pipeline_stages();
+    return;
+  }
+  // A pipeline config started as one process trains its whole model: the
+  // control run of the pipeline.
+  if (options_.model().is_empty() && options_.model_factory()) {
+    // As if built by the program right after it seeded the generator.
+    torch::manual_seed(at::detail::getDefaultCPUGenerator().current_seed());
+    options_.model(options_.model_factory()());
+  }
+  if (options_.model().is_empty())
+    throw std::invalid_argument("Trainer: no model");
+  model_ = options_.model().ptr();
 }
 
 Trainer::~Trainer() = default;
@@ -97,10 +119,12 @@ void Trainer::prepare_data_streams() {
     eval_data_ = std::move(data.eval);
     return;
   }
-  // Every rank builds the stream of global batches and keeps its rows.
+  // Data parallel: every rank builds the stream of global batches and
+  // keeps its rows. Pipeline: every rank reads the whole batches.
+  const int64_t shards = pipelined() ? 1 : comm->world_size();
   TrainingArguments global = options_.args();
-  global.per_device_train_batch_size(global.per_device_train_batch_size() * comm->world_size());
-  global.per_device_eval_batch_size(global.per_device_eval_batch_size() * comm->world_size());
+  global.per_device_train_batch_size(global.per_device_train_batch_size() * shards);
+  global.per_device_eval_batch_size(global.per_device_eval_batch_size() * shards);
   // main_process_first: rank 0 trains and saves the tokenizer; the others
   // then load it instead of racing to write the same files.
   PreparedData data;
@@ -109,6 +133,11 @@ void Trainer::prepare_data_streams() {
   comm->barrier();
   if (comm->rank() != 0)
     data = prepare_data(options_.data(), global);
+  if (pipelined()) {
+    train_data_ = std::move(data.train);
+    eval_data_ = std::move(data.eval);
+    return;
+  }
   train_data_ = std::make_shared<dist::RankShardStream>(data.train, comm->rank(), comm->world_size());
   if (data.eval)
     eval_data_ = std::make_shared<dist::RankShardStream>(data.eval, comm->rank(), comm->world_size());
@@ -136,12 +165,16 @@ void Trainer::setup() {
   state_.max_steps = args.max_steps() > 0
                          ? args.max_steps()
                          : static_cast<int64_t>(std::ceil(args.num_train_epochs() * steps_per_epoch_));
-  for (const auto &p : model.parameters())
-    state_.total_parameters += p.numel();
-  state_.flops_per_token = estimate_flops_per_token(model, options_.data().max_length());
-
   std::vector<torch::Tensor> params = model.parameters();
-  if (options_.communicator()) {
+  if (pipelined()) {
+    start_pipeline();
+    estimate_pipeline_size();
+  } else {
+    for (const auto &p : params)
+      state_.total_parameters += p.numel();
+    state_.flops_per_token = estimate_flops_per_token(model, options_.data().max_length());
+  }
+  if (options_.communicator() && !pipelined()) {
     // Replicas start from rank 0's weights, whatever their own seeds made.
     dist::broadcast_module(*options_.communicator(), model);
     averager_ = std::make_unique<dist::GradientAverager>(options_.communicator(), params);
@@ -215,9 +248,14 @@ void Trainer::restore_trainer_state(const std::string &text) {
 void Trainer::resume(const std::string &checkpoint) {
   // Nothing is loaded from a checkpoint with a damaged file.
   CheckpointManager::verify(checkpoint);
-  load_sharded_safetensors(checkpoint, module());
+  if (pipelined())
+    load_pipeline_weights(checkpoint);
+  else
+    load_sharded_safetensors(checkpoint, module());
+  // A pipeline rank's optimizer covers its own stages: its own files.
+  const int rank = pipelined() ? options_.communicator()->rank() : -1;
   for (const ArchiveState &s : archive_states(*optimizer_, *scheduler_))
-    CheckpointManager::load_archive(checkpoint, s);
+    CheckpointManager::load_archive(checkpoint, s, rank);
   // Each JSON state names its own file when it cannot be read back.
   auto restore_json = [&](const std::string &name, const std::function<void(const std::string &)> &restore) {
     try {
@@ -231,7 +269,40 @@ void Trainer::resume(const std::string &checkpoint) {
   checkpoints_->protect(state_.best_checkpoint);
 }
 
+void Trainer::estimate_pipeline_size() {
+  // Each rank counts its stages (their layers are disjoint); the sums are
+  // the whole model's.
+  dist::Communicator &comm = *options_.communicator();
+  TransformerFlopsShape shape = flops_shape(module(), options_.data().max_length());
+  int64_t local = 0;
+  for (const auto &p : module().parameters())
+    local += p.numel();
+  std::vector<torch::Tensor> counts{torch::tensor({static_cast<double>(shape.non_embedding_parameters),
+                                                   static_cast<double>(shape.num_layers), static_cast<double>(local)},
+                                                  torch::kFloat64)};
+  comm.all_reduce_sum(counts);
+  shape.non_embedding_parameters = static_cast<int64_t>(counts[0][0].item<double>());
+  shape.num_layers = static_cast<int64_t>(counts[0][1].item<double>());
+  shape.hidden_size = pipeline_->hidden_size;
+  state_.total_parameters = static_cast<int64_t>(counts[0][2].item<double>());
+  state_.flops_per_token = transformer_training_flops_per_token(shape);
+}
+
+std::string Trainer::save_pipeline_checkpoint() {
+  // Every rank writes its stages and its own optimizer, scheduler and RNG;
+  // the trainer and data states are the same on all ranks, rank 0's count.
+  std::string dir = checkpoints_->save_pipeline(
+      state_.global_step, *options_.communicator(), pipeline_->schedule.num_stages, pipeline_stage_states(),
+      archive_states(*optimizer_, *scheduler_), {{"trainer", trainer_state_json()}, {"dataset", train_data_->state()}});
+  last_save_step_ = state_.global_step;
+  TrainerControl control;
+  dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_save(state_, ctl, dir); });
+  return dir;
+}
+
 std::string Trainer::save_checkpoint() {
+  if (pipelined())
+    return save_pipeline_checkpoint();
   // Replicas are identical: rank 0 writes for all of them, and the others
   // wait until it has, so none reads a checkpoint (the best model at the
   // end, a resume) before it is complete.
@@ -254,11 +325,7 @@ std::string Trainer::save_checkpoint() {
 // ---------------------------------------------------------------------------
 // One optimizer step
 
-torch::Tensor Trainer::compute_loss(const data::Batch &batch) {
-  torch::Tensor input_ids = batch.input_ids.to(device_);
-  torch::Tensor labels = batch.labels.to(device_);
-  torch::Tensor positions = batch.position_ids.defined() ? batch.position_ids.to(device_) : torch::Tensor();
-  torch::Tensor logits = options_.model().forward<torch::Tensor>(input_ids, torch::Tensor(), positions);
+torch::Tensor causal_lm_loss(const torch::Tensor &logits, const torch::Tensor &labels) {
   // logits[:, t] predicts labels[:, t + 1]; the loss is computed in fp32.
   torch::Tensor shifted = logits.slice(1, 0, -1).to(torch::kFloat32);
   torch::Tensor targets = labels.slice(1, 1);
@@ -267,7 +334,17 @@ torch::Tensor Trainer::compute_loss(const data::Batch &batch) {
       torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100));
 }
 
+torch::Tensor Trainer::compute_loss(const data::Batch &batch) {
+  torch::Tensor input_ids = batch.input_ids.to(device_);
+  torch::Tensor labels = batch.labels.to(device_);
+  torch::Tensor positions = batch.position_ids.defined() ? batch.position_ids.to(device_) : torch::Tensor();
+  torch::Tensor logits = options_.model().forward<torch::Tensor>(input_ids, torch::Tensor(), positions);
+  return causal_lm_loss(logits, labels);
+}
+
 double Trainer::clip_and_measure_gradients() {
+  if (pipelined())
+    return pipeline_gradient_norm();
   double max_norm = options_.args().max_grad_norm();
   std::vector<torch::Tensor> params = module().parameters();
   if (max_norm > 0)
@@ -286,13 +363,21 @@ Trainer::StepResult Trainer::train_step() {
   int64_t samples = 0, tokens = 0;
   for (int64_t micro = 0; micro < accumulation; ++micro) {
     data::Batch batch = train_data_->next();
-    torch::Tensor loss = compute_loss(batch) / static_cast<double>(accumulation);
-    loss.backward();
-    step_loss += loss.item<double>();
+    if (pipelined()) {
+      step_loss += pipeline_micro_step(batch, 1.0 / static_cast<double>(accumulation));
+    } else {
+      torch::Tensor loss = compute_loss(batch) / static_cast<double>(accumulation);
+      loss.backward();
+      step_loss += loss.item<double>();
+    }
     samples += batch.input_ids.size(0);
     tokens += batch.labels.slice(1, 1).ne(-100).sum().item<int64_t>();
   }
-  if (const auto &comm = options_.communicator()) {
+  if (pipelined()) {
+    // Every rank saw the whole batch and the last stage's loss; only the
+    // stop requests need agreeing on.
+    stop_agreed_ = options_.communicator()->all_reduce_sum(stop_requested_ ? 1.0 : 0.0) > 0;
+  } else if (const auto &comm = options_.communicator()) {
     averager_->average();
     // One reduction per step: the loss (its mean over the ranks is what one
     // process with the global batch logs), the counts, and whether any rank
@@ -361,9 +446,10 @@ Metrics Trainer::evaluate() {
     batches = std::min(batches, options_.args().max_eval_steps());
   double sum = 0;
   for (int64_t i = 0; i < batches; ++i)
-    sum += compute_loss(eval_data_->next()).item<double>();
-  // Each rank evaluated its rows of the same global batches.
-  if (const auto &comm = options_.communicator())
+    sum += pipelined() ? pipeline_eval_batch(eval_data_->next()) : compute_loss(eval_data_->next()).item<double>();
+  // Data parallel: each rank evaluated its rows of the same global batches.
+  const auto &comm = options_.communicator();
+  if (comm && !pipelined())
     sum = comm->all_reduce_sum(sum) / comm->world_size();
   model.train();
   double eval_loss = batches > 0 ? sum / static_cast<double>(batches) : std::nan("");
@@ -476,11 +562,17 @@ Metrics Trainer::train() {
       {"train_samples_per_second", runtime > 0 ? samples / runtime : 0.0},
       {"train_steps_per_second", runtime > 0 ? steps / runtime : 0.0},
       {"epoch", state_.epoch},
+      // The ranks of a pipeline share each batch (the reference: not x world).
       {"effective_batch_size", static_cast<double>(args.per_device_train_batch_size() *
-                                                   args.gradient_accumulation_steps() * world_size())},
+                                                   args.gradient_accumulation_steps() *
+                                                   (pipelined() ? 1 : world_size()))},
   };
-  if (args.load_best_model_at_end() && !state_.best_checkpoint.empty())
-    load_sharded_safetensors(state_.best_checkpoint, model);
+  if (args.load_best_model_at_end() && !state_.best_checkpoint.empty()) {
+    if (pipelined())
+      load_pipeline_weights(state_.best_checkpoint);
+    else
+      load_sharded_safetensors(state_.best_checkpoint, model);
+  }
   dispatch(control, [&](TrainerCallback &c, TrainerControl &ctl) { c.on_train_end(state_, ctl, final_metrics); });
   return final_metrics;
 }

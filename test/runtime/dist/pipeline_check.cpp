@@ -105,7 +105,9 @@ int main(int argc, char **argv) {
       if (schedule.rank_of_stage[static_cast<size_t>(s)] == comm->rank()) {
         mine[s] = make_stage(s, stages, width, per_stage);
         torch::nn::Sequential module = mine[s];
-        local.push_back(PipelineStage{s, [module](const torch::Tensor &x) mutable { return module->forward(x); },
+        local.push_back(PipelineStage{s, [module](const torch::Tensor &x, const std::vector<torch::Tensor> &) mutable {
+                                        return module->forward(x);
+                                      },
                                       module->parameters()});
       }
     PipelineExecutor executor(comm, schedule, local, {batch / microbatches, width}, torch::kFloat32,

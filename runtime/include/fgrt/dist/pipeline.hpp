@@ -35,11 +35,17 @@
 
 namespace fgrt::dist {
 
-/// One stage this rank holds: its index, how it maps its input to its
-/// output, and its parameters (for the weight-gradient pass).
+/// How a stage maps its input to its output. `context` holds the
+/// microbatch's rows of the extra tensors given to step() / evaluate()
+/// (position ids, say), which every rank has and no message carries.
+using StageForward =
+    std::function<torch::Tensor(const torch::Tensor &input, const std::vector<torch::Tensor> &context)>;
+
+/// One stage this rank holds: its index, its forward, and its parameters
+/// (for the weight-gradient pass).
 struct PipelineStage {
   int index = 0;
-  std::function<torch::Tensor(const torch::Tensor &)> forward;
+  StageForward forward;
   std::vector<torch::Tensor> parameters;
 };
 
@@ -66,12 +72,19 @@ public:
                    torch::Dtype boundary_dtype, PipelineLoss loss);
 
   /// Runs this rank's actions for one batch, split into the schedule's
-  /// microbatches along dim 0. Returns the sum of the scaled microbatch
-  /// losses, the same on every rank (sent from the last stage's rank).
-  double step(const torch::Tensor &inputs, const torch::Tensor &targets, double scale);
+  /// microbatches along dim 0 (as are the `context` tensors). Returns the
+  /// sum of the scaled microbatch losses, the same on every rank (sent from
+  /// the last stage's rank).
+  double step(const torch::Tensor &inputs, const torch::Tensor &targets, double scale,
+              const std::vector<torch::Tensor> &context = {});
 
   /// Forward passes only (eval): the mean microbatch loss, on every rank.
-  double evaluate(const torch::Tensor &inputs, const torch::Tensor &targets);
+  double evaluate(const torch::Tensor &inputs, const torch::Tensor &targets,
+                  const std::vector<torch::Tensor> &context = {});
+
+  /// Changes the activation shape between stages (for batches of another
+  /// sequence length); every rank must set the same.
+  void set_boundary_shape(std::vector<int64_t> shape) { boundary_shape_ = std::move(shape); }
 
   /// The actions of the last step() with their times.
   const std::vector<ActionTiming> &timings() const { return timings_; }
@@ -91,8 +104,14 @@ private:
   torch::Tensor receive(int from_stage, int to_stage, int microbatch, bool gradient);
   void deliver(const torch::Tensor &tensor, int from_stage, int to_stage, int microbatch, bool gradient);
   int tag(int boundary, int microbatch, bool gradient) const;
-  void forward(const Action &a, const std::vector<torch::Tensor> &inputs, const std::vector<torch::Tensor> &targets,
-               double scale, bool keep_graph);
+  /// The microbatches of one step: inputs, targets and context, chunked.
+  struct Microbatches {
+    std::vector<torch::Tensor> inputs, targets;
+    std::vector<std::vector<torch::Tensor>> context; ///< [microbatch][tensor]
+  };
+  Microbatches split_batch(const torch::Tensor &inputs, const torch::Tensor &targets,
+                           const std::vector<torch::Tensor> &context) const;
+  void forward(const Action &a, const Microbatches &batch, double scale, bool keep_graph);
   torch::Tensor output_gradient(const Action &a);
   void backward(const Action &a, bool input_only);
   void weight_backward(const Action &a);

@@ -31,11 +31,20 @@
 // that names it instead of loading garbage weights or optimizer moments. A
 // checkpoint without checksums.json (copied from elsewhere) is not checked.
 //
+// Pipeline runs (save_pipeline) write one checkpoint from every rank: one
+// shard per stage, `model-0000<k+1>-of-0000<S>.safetensors` for stage k,
+// under the whole model's names, so the index rank 0 writes is an ordinary
+// sharded checkpoint of the whole model; each rank's training state goes
+// into `<name>_state_rank_<r>.pt`, as the reference names them. The
+// directory is published by rank 0 once every rank has written its files.
+//
 // The optimizer and scheduler archives are LibTorch's format, not Python's
 // pickles: a checkpoint resumes in fgrt, its weights load anywhere.
 //
 //===----------------------------------------------------------------------===//
 #pragma once
+
+#include "fgrt/dist/communicator.hpp"
 
 #include <torch/torch.h>
 
@@ -72,6 +81,14 @@ std::vector<std::pair<std::string, torch::Tensor>> module_state(const torch::nn:
 /// mismatch, throws naming the tensor.
 void load_sharded_safetensors(const std::string &dir, torch::nn::Module &module);
 
+/// Copies the checkpoint's values into `state` (named tensors), converting
+/// dtypes. A name of `state` missing from the checkpoint, or a shape
+/// mismatch, throws naming the tensor; tensors of the checkpoint that are
+/// not in `state` throw too unless `partial` (a pipeline stage loads its
+/// own part of the whole model's checkpoint).
+void load_sharded_safetensors(const std::string &dir, const std::vector<std::pair<std::string, torch::Tensor>> &state,
+                              bool partial);
+
 /// Saves the CPU random generator's state (what dropout and data order draw
 /// from) / restores it.
 ArchiveState rng_state();
@@ -88,6 +105,18 @@ public:
   std::string save(int64_t step, const torch::nn::Module &module, const std::vector<ArchiveState> &archives,
                    const std::map<std::string, std::string> &json_states);
 
+  /// Named tensors of one pipeline stage: (stage index, its state).
+  using StageState = std::pair<int, std::vector<std::pair<std::string, torch::Tensor>>>;
+
+  /// Writes checkpoint-<step> of a pipeline run; every rank of
+  /// `communicator` calls it at the same step with the stages it holds (of
+  /// `num_stages`) and its own archive states (saved with a `_rank_<r>`
+  /// suffix). Rank 0's `json_states` are saved (the others' are ignored).
+  /// Returns when the checkpoint is published, on every rank.
+  std::string save_pipeline(int64_t step, dist::Communicator &communicator, int num_stages,
+                            const std::vector<StageState> &stages, const std::vector<ArchiveState> &archives,
+                            const std::map<std::string, std::string> &json_states);
+
   /// Complete checkpoints, oldest step first.
   std::vector<std::string> list() const;
   /// The newest complete checkpoint, if any.
@@ -102,9 +131,10 @@ public:
   /// Checks every file checksums.json lists: present, of its size and
   /// CRC-32C. Throws naming the first file that is not.
   static void verify(const std::string &dir);
-  /// Restores one archive state from `dir`; throws naming its file if it is
-  /// missing or unreadable.
-  static void load_archive(const std::string &dir, const ArchiveState &state);
+  /// Restores one archive state from `dir` (rank >= 0: a pipeline rank's
+  /// `<name>_state_rank_<r>.pt`); throws naming its file if it is missing
+  /// or unreadable.
+  static void load_archive(const std::string &dir, const ArchiveState &state, int rank = -1);
   /// The text of `<name>_state.json` in `dir`; throws if missing.
   static std::string read_json_state(const std::string &dir, const std::string &name);
   /// The path of `<name>_state.json` in `dir`.
@@ -113,6 +143,10 @@ public:
   const std::string &directory() const { return root_; }
 
 private:
+  /// Creates a fresh `.tmp` directory for checkpoint `step`; returns it.
+  std::string begin_save(int64_t step) const;
+  /// Checksums, syncs and renames `tmp_dir` into place, then prunes.
+  std::string publish(int64_t step, const std::string &tmp_dir);
   void prune();
   /// Removes `.tmp` and `.deleting` directories of interrupted saves and
   /// removals.

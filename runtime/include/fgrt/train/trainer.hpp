@@ -23,6 +23,15 @@
 // scheduler, RNG, the data position and the trainer state, so N steps then
 // a resume to 2N gives the losses of 2N steps in one run.
 //
+// Pipeline parallel (TrainerOptions::stage_factories, emitted by fgcc for a
+// config with a `pipeline`, and several ranks): each rank builds only the
+// stages the schedule places on it and runs its action list per micro-step
+// (pipeline_trainer.cpp): every rank reads the same batches, the loss of
+// each microbatch is scaled by 1 / (microbatches x accumulation), the grad
+// norm is all-reduced before clipping, the loss comes from the last stage.
+// Each rank writes its stages' shards and its own state files into one
+// checkpoint (CheckpointManager::save_pipeline) and resumes from them.
+//
 // Data parallel (TrainerOptions::communicator, set when `fgrun` starts
 // several ranks): rank 0 prepares the data first (main_process_first), every
 // rank takes its rows of each global batch of per_device_train_batch_size x
@@ -160,7 +169,11 @@ struct TrainerOptions {
   TORCH_ARG(std::vector<std::function<torch::nn::AnyModule()>>, stage_factories) = {};
 };
 
-/// The single-process trainer.
+/// The causal LM loss: logits [B, T, V] at t predict labels [B, T] at t + 1
+/// (cross-entropy in fp32, mean over the labels that are not -100).
+torch::Tensor causal_lm_loss(const torch::Tensor &logits, const torch::Tensor &labels);
+
+/// The trainer: one process, data parallel or pipeline parallel.
 class Trainer {
 public:
   /// Prepares the data (unless the options carry streams), moves the model
@@ -186,16 +199,31 @@ public:
   torch::optim::Optimizer &optimizer() { return *optimizer_; }
   /// The model's forward + shifted cross-entropy on one batch.
   torch::Tensor compute_loss(const data::Batch &batch);
-  /// The model as a module (for parameters, train/eval mode, saving).
-  torch::nn::Module &module() { return *options_.model().ptr(); }
+  /// The model as a module (for parameters, train/eval mode, saving); in a
+  /// pipeline run, a container of this rank's stages.
+  torch::nn::Module &module() { return *model_; }
+  /// Whether this run is pipeline parallel.
+  bool pipelined() const { return pipeline_ != nullptr; }
 
 private:
+  struct PipelineState;
   struct StepResult {
     double loss;
     double grad_norm;
   };
+  void build_model();
   void setup();
   void resume(const std::string &checkpoint);
+  // Pipeline parallel (pipeline_trainer.cpp).
+  void build_pipeline_stages();
+  void start_pipeline();
+  double pipeline_micro_step(const data::Batch &batch, double scale);
+  double pipeline_eval_batch(const data::Batch &batch);
+  double pipeline_gradient_norm();
+  std::string save_pipeline_checkpoint();
+  void load_pipeline_weights(const std::string &checkpoint);
+  std::vector<CheckpointManager::StageState> pipeline_stage_states() const;
+  void estimate_pipeline_size();
   StepResult train_step();
   double clip_and_measure_gradients();
   void log_metrics();
@@ -209,6 +237,8 @@ private:
   bool is_main_process() const;
 
   TrainerOptions options_;
+  std::shared_ptr<torch::nn::Module> model_;
+  std::unique_ptr<PipelineState> pipeline_;
   std::shared_ptr<BatchStream> train_data_, eval_data_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<optim::LRScheduler> scheduler_;
