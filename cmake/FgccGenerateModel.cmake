@@ -35,16 +35,25 @@ function(fgcc_generate_model)
 endfunction()
 
 # fgcc_generate_train(TARGET <exe> PROJECT <project dir> CONFIG <config name>
-#                     OUTPUT <dir>)
+#                     OUTPUT <dir> [STAGES <n>])
 #
 # The whole project of a training config (`fgcc -p PROJECT -t CONFIG -o
 # OUTPUT`), with its `train` program compiled here from the generated
 # train/main.cpp and model/model.cpp against the in-tree model library and
 # fgrt (the sources the project vendors), so a test pays two translation
-# units instead of the project's seventy.
+# units instead of the project's seventy. A pipeline config also has its
+# STAGES sources, model/stages/stage_<k>.cpp.
 function(fgcc_generate_train)
-  cmake_parse_arguments(GEN "" "TARGET;PROJECT;CONFIG;OUTPUT" "" ${ARGN})
+  cmake_parse_arguments(GEN "" "TARGET;PROJECT;CONFIG;OUTPUT;STAGES" "" ${ARGN})
   set(outputs ${GEN_OUTPUT}/train/main.cpp ${GEN_OUTPUT}/model/model.cpp ${GEN_OUTPUT}/model/model.hpp)
+  set(stage_sources)
+  if(GEN_STAGES)
+    math(EXPR last "${GEN_STAGES} - 1")
+    foreach(k RANGE ${last})
+      list(APPEND stage_sources ${GEN_OUTPUT}/model/stages/stage_${k}.cpp)
+    endforeach()
+    list(APPEND outputs ${stage_sources})
+  endif()
   file(GLOB_RECURSE runtime_headers CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/runtime/include/*.hpp)
   add_custom_command(
     OUTPUT ${outputs}
@@ -54,7 +63,7 @@ function(fgcc_generate_train)
             ${runtime_headers}
     COMMENT "Generating the training project of ${GEN_CONFIG}"
     VERBATIM)
-  add_executable(${GEN_TARGET} ${GEN_OUTPUT}/train/main.cpp ${GEN_OUTPUT}/model/model.cpp)
+  add_executable(${GEN_TARGET} ${GEN_OUTPUT}/train/main.cpp ${GEN_OUTPUT}/model/model.cpp ${stage_sources})
   target_include_directories(${GEN_TARGET} PRIVATE ${GEN_OUTPUT}/model)
   target_link_libraries(${GEN_TARGET} PRIVATE fgcc_models fgrt)
   fgrt_use_torch_pch(${GEN_TARGET})

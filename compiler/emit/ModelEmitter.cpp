@@ -31,6 +31,7 @@ using lower::Construction;
 using lower::Local;
 using lower::ModelPlan;
 using lower::NamedArg;
+using lower::PipelinePlan;
 
 namespace {
 
@@ -150,13 +151,39 @@ std::string renderStatement(const std::string &pad, const std::string &lhs, cons
   return pad + "auto " + optionsName + " = " + renderOptions(c, pad.size()) + ";\n" + pad + lhs + module + ";\n";
 }
 
-/// One local of the builder function, with its origin comment.
-std::string renderLocal(const Local &l) {
+/// `auto <name>_options = <the options alone>;` of a singleton built from
+/// options (what a pipeline stage builder passes on instead of the module).
+std::string renderOptionsStatement(const Local &l) {
+  return "  auto " + l.name + "_options = " + renderOptions(l.construction, 2) + ";\n";
+}
+
+/// A seeded singleton of a pipeline model: its options, then the seed of
+/// its piece, then the module, so the options' own inline modules draw
+/// where a stage builder's do too.
+std::string renderSeededSingleton(const Local &l) {
+  std::string seed = "  fgcc::nn::seed_piece(seed, " + cpp::stringLiteral(l.seedPiece) + ");\n";
+  const Construction &c = l.construction;
+  if (c.options.empty() || c.optionsOnly)
+    return seed + renderStatement("  ", "auto " + l.name + " = ", c, l.name + "_options");
+  std::string module = componentOpen(c, 2) + l.name + "_options)";
+  if (c.anyModule)
+    module = "torch::nn::AnyModule(" + module + ")";
+  return renderOptionsStatement(l) + seed + "  auto " + l.name + " = " + module + ";\n";
+}
+
+/// The origin comment of a local.
+std::string originComment(const Local &l) {
+  return l.construction.origin.empty() ? "" : "  // " + cpp::commentText(l.construction.origin) + "\n";
+}
+
+/// One local of the builder function, without its origin comment.
+std::string renderLocalBody(const Local &l) {
   std::ostringstream out;
-  if (!l.construction.origin.empty())
-    out << "  // " << cpp::commentText(l.construction.origin) << "\n";
   if (l.kind == Local::Kind::Singleton) {
-    out << renderStatement("  ", "auto " + l.name + " = ", l.construction, l.name + "_options");
+    if (!l.seedPiece.empty())
+      out << renderSeededSingleton(l);
+    else
+      out << renderStatement("  ", "auto " + l.name + " = ", l.construction, l.name + "_options");
     return out.str();
   }
   // A partial: a lambda that completes the call. It captures by value what
@@ -177,6 +204,9 @@ std::string renderLocal(const Local &l) {
   return out.str();
 }
 
+/// One local of the builder function, with its origin comment.
+std::string renderLocal(const Local &l) { return originComment(l) + renderLocalBody(l); }
+
 /// The first line of every generated file.
 std::string banner(const ModelPlan &plan, const EmitOptions &options, const std::string &comment) {
   return generatedBanner(comment, options, plan.configName);
@@ -196,7 +226,7 @@ std::string modelHeader(const ModelPlan &plan, const EmitOptions &options) {
   out << "#pragma once\n\n";
   if (std::string h = rootHeader(plan); !h.empty() && h.find('/') == std::string::npos &&
                                         plan.rootClass.rfind("torch::", 0) != 0)
-    out << "#include \"" << h << "\"\n\n";
+    out << "#include \"" << h << "\"\n" << (plan.pipeline ? "#include \"causal_lm_stage.hpp\"\n" : "") << "\n";
   out << "#include <torch/torch.h>\n\n";
   out << "namespace " << options.cppNamespace << " {\n\n";
   if (plan.vars.empty()) {
@@ -210,7 +240,65 @@ std::string modelHeader(const ModelPlan &plan, const EmitOptions &options) {
   }
   out << "/// Builds the model with freshly initialised parameters.\n";
   out << plan.rootClass << " build_" << plan.name << "(const ModelArgs &args = {});\n\n";
+  if (plan.pipeline) {
+    out << "/// The pipeline stages of the compile-time split (stages/stage_<k>.cpp): each\n"
+           "/// builds only its own modules, under the whole model's parameter names,\n"
+           "/// with the weights build_"
+        << plan.name << "() gives them.\n";
+    out << "inline constexpr int kPipelineStages = " << plan.pipeline->stages.size() << ";\n";
+    for (size_t k = 0; k < plan.pipeline->stages.size(); ++k)
+      out << "/// Stage " << k << ": " << fgrt::dist::describe(plan.pipeline->stages[k]) << ".\n"
+          << "fgcc::nn::CausalLMStage build_stage_" << k << "(const ModelArgs &args = {});\n";
+    out << "\n";
+  }
   out << "} // namespace " << options.cppNamespace << "\n";
+  return out.str();
+}
+
+/// `const int64_t seed = ...;` that opens a seeded builder.
+const char *kSeedLine = "  // Each piece is built from its own seed (seed_piece), derived from the\n"
+                        "  // program's seed, so the pipeline stages build these same weights.\n"
+                        "  const int64_t seed = fgcc::nn::current_init_seed();\n\n";
+
+/// The source of pipeline stage `k`: the model's locals (the encoder and
+/// the stack as options only), then the stage around them.
+std::string stageSource(const ModelPlan &plan, const EmitOptions &options, size_t k) {
+  const PipelinePlan &split = *plan.pipeline;
+  const fgrt::dist::StageLayers &stage = split.stages[k];
+  std::ostringstream out;
+  out << banner(plan, options, "//");
+  out << "//\n// Pipeline stage " << k << " of " << split.stages.size() << " of " << cpp::commentText(plan.configName)
+      << ": " << fgrt::dist::describe(stage) << ".\n"
+      << "// The reference's balanced split of " << split.numLayers << " layers (input weight " << split.inputWeight
+      << ", output\n// weight " << split.outputWeight << "; fgrt/dist/stage_split.hpp). The stage registers its modules\n"
+      << "// under the whole model's names and builds nothing another stage holds.\n";
+  out << "#include \"" << plan.name << ".hpp\"\n\n";
+  for (const std::string &h : plan.headers)
+    out << "#include \"" << baseName(h) << "\"\n";
+  out << "\nnamespace " << options.cppNamespace << " {\n\n";
+  out << "fgcc::nn::CausalLMStage build_stage_" << k << "(const ModelArgs &" << (plan.vars.empty() ? "/*args*/" : "args")
+      << ") {\n"
+      << kSeedLine;
+  for (size_t i = 0; i + 1 < plan.locals.size(); ++i) {
+    const Local &l = plan.locals[i];
+    out << (i ? "\n" : "") << originComment(l);
+    if (l.name == split.encoderLocal || l.name == split.stackLocal)
+      out << renderOptionsStatement(l);
+    else
+      out << renderLocalBody(l);
+  }
+  std::string range = ".first_layer(" + std::to_string(stage.first_layer) + ").end_layer(" +
+                      std::to_string(stage.end_layer) + ")";
+  out << "\n  // " << fgrt::dist::describe(stage) << "\n"
+      << "  auto stage_options =\n      fgcc::nn::CausalLMStageOptions(" << split.encoderLocal << "_options, "
+      << split.stackLocal << "_options" << range << ")\n"
+      << "          .input(" << (stage.input ? "true" : "false") << ")\n"
+      << "          .output(" << (stage.output ? "true" : "false") << ")\n";
+  if (split.slidingWindow)
+    out << "          .sliding_window(" << renderValue(*split.slidingWindow, 10) << ")\n";
+  out << "          .init_seed(seed);\n"
+      << "  return fgcc::nn::CausalLMStage(stage_options);\n"
+      << "}\n\n} // namespace " << options.cppNamespace << "\n";
   return out.str();
 }
 
@@ -223,6 +311,8 @@ std::string modelSource(const ModelPlan &plan, const EmitOptions &options) {
   out << "\nnamespace " << options.cppNamespace << " {\n\n";
   out << plan.rootClass << " build_" << plan.name << "(const ModelArgs &" << (plan.vars.empty() ? "/*args*/" : "args")
       << ") {\n";
+  if (plan.pipeline)
+    out << kSeedLine;
   out << renderLocals(plan);
   if (!plan.locals.empty())
     out << "  return " << plan.locals.back().name << ";\n";
@@ -437,6 +527,9 @@ std::string cmakeLists(const ModelPlan &plan, const EmitOptions &options, const 
          "endif()\n\n"
          "add_library("
       << lib << " STATIC\n  " << plan.name << ".cpp";
+  if (plan.pipeline)
+    for (size_t k = 0; k < plan.pipeline->stages.size(); ++k)
+      out << "\n  stages/stage_" << k << ".cpp";
   bool safetensors = false;
   for (const std::string &s : sources) {
     if (s == "safetensors.cpp")
@@ -669,6 +762,9 @@ std::map<std::string, std::string> emitModelFiles(const ModelPlan &plan, const E
   }
   files[plan.name + ".hpp"] = modelHeader(plan, options);
   files[plan.name + ".cpp"] = modelSource(plan, options);
+  if (plan.pipeline)
+    for (size_t k = 0; k < plan.pipeline->stages.size(); ++k)
+      files["stages/stage_" + std::to_string(k) + ".cpp"] = stageSource(plan, options, k);
   files["model_smoke.cpp"] = smokeSource(plan, options);
   files["config.json"] = configJson(plan, options);
   files["CMakeLists.txt"] = cmakeLists(plan, options, sources);

@@ -22,7 +22,9 @@
 
 namespace fgcc::emit {
 
+using lower::ArgValue;
 using lower::ModelPlan;
+using lower::NamedArg;
 using lower::ModelVar;
 using lower::TrainPlan;
 
@@ -138,9 +140,44 @@ struct RuntimeVersion {
   std::string text() const { return std::to_string(major) + "." + std::to_string(minor); }
 };
 
+/// The program of a pipeline config: the trainer gets builders instead of
+/// a model, so each rank builds only its stages (and one process the whole
+/// model, as the control run).
+ModelPlan withStageFactories(ModelPlan program, const ModelPlan &model, const std::string &ns) {
+  if (program.locals.empty())
+    return program;
+  for (NamedArg &a : program.locals.back().construction.setters) {
+    if (a.name != "model")
+      continue;
+    a.name = "model_factory";
+    a.value = ArgValue{};
+    a.value.text = "[model_args] { return torch::nn::AnyModule(" + ns + "::build_" + model.name + "(model_args)); }";
+  }
+  NamedArg stages;
+  stages.name = "stage_factories";
+  stages.value.text = "stage_factories(model_args)";
+  program.locals.back().construction.setters.push_back(stages);
+  return program;
+}
+
+/// `stage_factories()` of a pipeline config's main.cpp.
+std::string stageFactoriesFunction(const ModelPlan &model, const std::string &ns) {
+  std::ostringstream out;
+  out << "/// The builders of the pipeline's stages (model/stages/), one per stage: each\n"
+         "/// rank calls only those of the stages the schedule places on it.\n"
+         "std::vector<std::function<torch::nn::AnyModule()>> stage_factories(const "
+      << ns << "::ModelArgs &model_args) {\n  std::vector<std::function<torch::nn::AnyModule()>> stages;\n";
+  for (size_t k = 0; k < model.pipeline->stages.size(); ++k)
+    out << "  stages.push_back([model_args] { return torch::nn::AnyModule(" << ns << "::build_stage_" << k
+        << "(model_args)); });\n";
+  out << "  return stages;\n}\n\n";
+  return out.str();
+}
+
 std::string mainSource(const TrainPlan &plan, const ProjectOptions &options, const RuntimeVersion &version) {
   const std::string &ns = options.model.cppNamespace;
-  const ModelPlan &program = plan.program;
+  const bool pipeline = plan.model.pipeline.has_value();
+  const ModelPlan program = pipeline ? withStageFactories(plan.program, plan.model, ns) : plan.program;
   std::ostringstream out;
   out << generatedBanner("//", options.model, program.configName);
   out << "//\n"
@@ -163,11 +200,13 @@ std::string mainSource(const TrainPlan &plan, const ProjectOptions &options, con
       << "namespace {\n\n"
       << configTextConstant(options.renderedConfig) << "\n"
       << varsStruct("ConfigArgs", program.vars, "The config's variables outside the model (`!var`).") << "\n"
+      << (pipeline ? stageFactoriesFunction(plan.model, ns) : "")
       << "/// The trainer's options as the config builds them.\n"
       << "fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &"
-      << (program.vars.empty() ? "/*args*/" : "args") << ", const " << ns << "::ModelArgs &model_args) {\n"
-      << "  auto model = " << ns << "::build_" << plan.model.name << "(model_args);\n\n"
-      << renderLocals(program);
+      << (program.vars.empty() ? "/*args*/" : "args") << ", const " << ns << "::ModelArgs &model_args) {\n";
+  if (!pipeline)
+    out << "  auto model = " << ns << "::build_" << plan.model.name << "(model_args);\n\n";
+  out << renderLocals(program);
   if (!program.locals.empty())
     out << "  return " << program.locals.back().name << ";\n";
   out << "}\n\n} // namespace\n\n"

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "lower/ModelPlan.h"
+#include "lower/LowerPipeline.h"
 
 #include "load/Project.h"
 #include "support/CppText.h"
@@ -580,6 +581,7 @@ TrainPlan lowerTrainProgram(const resolve::TypedGraph &typed, const LowerOptions
   plan.model = modelLowering.runFrom(*model, "model");
   ModelLowering programLowering(typed, options, where, diags);
   plan.program = programLowering.runProgram(*main, "main", {{model, "model"}});
+  lowerPipeline(typed, *main, where, diags, plan);
   return plan;
 }
 

@@ -22,7 +22,10 @@
 #include "resolve/Resolver.h"
 #include "support/Diagnostics.h"
 
+#include "fgrt/dist/stage_split.hpp"
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,6 +91,10 @@ struct Local {
   std::vector<std::pair<std::string, std::string>> params;
   std::string returnType;
   const graph::Node *node = nullptr;
+  /// Singletons of a pipeline model: built right after
+  /// `fgcc::nn::seed_piece(seed, seedPiece)` (options first, when the
+  /// component has them), so every stage builds the same weights.
+  std::string seedPiece;
 };
 
 /// A `!var` the model uses: a field of the generated arguments struct.
@@ -96,6 +103,24 @@ struct ModelVar {
   std::string type;
   ArgValue defaultValue; ///< Literal; empty text when the var is required
   std::string spelling;  ///< the name as the config writes it
+};
+
+/// The compile-time pipeline split of a causal LM (a Trainer with a
+/// `pipeline`): one generated builder per stage, stages/stage_<k>.cpp.
+struct PipelinePlan {
+  int ranks = 0;
+  int stagesPerRank = 0;
+  int inputWeight = 1;
+  int outputWeight = 1;
+  int numLayers = 0;
+  /// What each stage holds (fgrt::dist::split_layers), by stage index.
+  std::vector<fgrt::dist::StageLayers> stages;
+  /// The locals of the model's input encoder and layer stack, whose options
+  /// every stage builder passes on.
+  std::string encoderLocal;
+  std::string stackLocal;
+  /// CausalLM's sliding_window, when the config sets it.
+  std::optional<ArgValue> slidingWindow;
 };
 
 /// The program model of one generated model.
@@ -109,6 +134,10 @@ struct ModelPlan {
   std::vector<std::string> headers;
   /// The config the model came from, as the user named it (for comments).
   std::string configName;
+  /// Set for the model of a pipeline config: its split into stages. The
+  /// builders then seed every piece by name (Local::seedPiece, and
+  /// `init_seed` on the stack and the model).
+  std::optional<PipelinePlan> pipeline;
 };
 
 /// Inputs of the lowering that are not in the typed graph.
