@@ -52,6 +52,21 @@ struct ScheduleOptions {
   int outputWeight = 1;      ///< --output-weight: the norm and head count as this many layers
 };
 
+/// `fgcc plan`'s options as written on the command line (an empty one was
+/// not given; runPlan checks them).
+struct PlanOptions {
+  std::string format = "text"; ///< --format: text or json
+  std::string deviceMemory;    ///< --device-memory GIB: overrides PipelineOptions.device_memory_gib
+  std::string schedule;        ///< --schedule: overrides the pipeline's schedule
+  std::string microbatches;    ///< --microbatches M: overrides the pipeline's
+};
+
+/// The integer value of option `name`; a UsageError unless it is a whole
+/// number that fits an int (range checks are the caller's).
+int parseIntOption(const std::string &name, const std::string &text);
+/// The number of option `name`; a UsageError unless it is finite and >= 0.
+double parseNumberOption(const std::string &name, const std::string &text);
+
 /// A config through the front end and the checker: what the code
 /// generator starts from. The typed graph points into the graph and the
 /// manifest, which is why they travel together.
@@ -112,6 +127,12 @@ int runTrain(GlobalOptions &opts, const TrainOptions &train, std::ostream &out);
 /// schedule's simulated per-rank timeline, its validation and its bubble
 /// fraction, as text, JSON or SVG (docs/pipeline-parallel.md).
 int runSchedule(const ScheduleOptions &options, std::ostream &out);
+/// `plan CONFIG`: per pipeline stage of a training config, the layers it
+/// holds, its parameters, weight, gradient and optimizer memory,
+/// activations per microbatch and their peak under each schedule that
+/// fits, and FLOPs per step; warns on stderr when a stage exceeds the
+/// device's memory (docs/pipeline-parallel.md, "Planning").
+int runPlan(GlobalOptions &opts, const PlanOptions &options, std::ostream &out);
 /// `--emit=PHASE`: stops after one phase and prints its output.
 int runEmit(GlobalOptions &opts, std::ostream &out);
 /// `ls [-r] [DIR...]`: a project's configs with their meta names (spec

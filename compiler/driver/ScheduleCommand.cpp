@@ -22,10 +22,6 @@
 
 namespace fgcc {
 
-namespace {
-
-/// The integer value of option `name`; a UsageError unless it is a whole
-/// number (the range checks are the generator's).
 int parseIntOption(const std::string &name, const std::string &text) {
   char *end = nullptr;
   errno = 0;
@@ -37,14 +33,15 @@ int parseIntOption(const std::string &name, const std::string &text) {
   return static_cast<int>(value);
 }
 
-/// The number of option `name`; a UsageError unless it is finite and >= 0.
-double parseCostOption(const std::string &name, const std::string &text) {
+double parseNumberOption(const std::string &name, const std::string &text) {
   char *end = nullptr;
   double value = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(value) || value < 0)
     throw UsageError(name + " expects a number >= 0, got '" + text + "'");
   return value;
 }
+
+namespace {
 
 /// The options as the generator's spec; a UsageError for a missing or
 /// malformed one.
@@ -90,7 +87,7 @@ int runSchedule(const ScheduleOptions &options, std::ostream &out) {
   try {
     fgrt::dist::CostModel costs;
     if (!options.commCost.empty())
-      costs.comm = parseCostOption("--comm-cost", options.commCost);
+      costs.comm = parseNumberOption("--comm-cost", options.commCost);
     // The generator rejects impossible shapes (M < 1, zbv with V != 2,
     // rounds not dividing M) with std::invalid_argument: a usage error.
     report = fgrt::dist::analyze_schedule(specOf(options), costs);

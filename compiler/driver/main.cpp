@@ -60,7 +60,8 @@ std::vector<std::pair<std::string, render::Value>> applyDynamicArgs(GlobalOption
 int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string> &defines, bool preserve,
                bool deleteComments, std::ostream &out, const std::vector<std::string> &lsDirs, bool lsRecursive,
                const std::string &format, const std::vector<std::string> &extras, bool noDyn,
-               const TrainOptions &trainOptions, const ScheduleOptions &scheduleOptions) {
+               const TrainOptions &trainOptions, const ScheduleOptions &scheduleOptions,
+               const PlanOptions &planOptions) {
   // -D values are render arguments, like the reference's dynamic args.
   for (const std::string &d : defines)
     opts.request.defines.push_back(parseDefine(d));
@@ -72,7 +73,8 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
   // Only commands that render a config can take its dynamic arguments;
   // for the others a leftover argument is a usage error.
   bool rendersConfig = isPp || app.got_subcommand("trefs") || app.got_subcommand("targets") ||
-                       app.got_subcommand("check") || app.got_subcommand("train") || !opts.emit.empty() ||
+                       app.got_subcommand("check") || app.got_subcommand("train") || app.got_subcommand("plan") ||
+                       !opts.emit.empty() ||
                        opts.emitModel;
   if (!rendersConfig && !extras.empty())
     throw UsageError("unrecognized argument: " + extras.front());
@@ -103,6 +105,8 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
       throw UsageError("schedule takes no config, got '" + opts.request.path + "'");
     return runSchedule(scheduleOptions, out);
   }
+  if (app.got_subcommand("plan"))
+    return runPlan(opts, planOptions, out);
   if (app.got_subcommand("ls"))
     return runLs(opts, lsDirs, lsRecursive, out);
   if (app.got_subcommand("tlist"))
@@ -216,6 +220,15 @@ int main(int argc, char **argv) {
       ->check(CLI::NonNegativeNumber);
   scheduleCmd->add_option("--output-weight", scheduleOptions.outputWeight, "The norm and head count as this many layers")
       ->check(CLI::NonNegativeNumber);
+  PlanOptions planOptions;
+  CLI::App *planCmd = app.add_subcommand(
+      "plan", "Estimate a training config's memory and FLOPs per pipeline stage, under each schedule that fits");
+  planCmd->add_option("config", opts.request.path, "Config file path");
+  planCmd->add_option("--format", planOptions.format, "text (default) or json");
+  planCmd->add_option("--device-memory", planOptions.deviceMemory,
+                      "Memory of one device in GiB (overrides PipelineOptions.device_memory_gib)");
+  planCmd->add_option("--schedule", planOptions.schedule, "The schedule to check against the device (overrides the config's)");
+  planCmd->add_option("--microbatches", planOptions.microbatches, "Microbatches per step (overrides the config's)");
   app.add_subcommand("index", "Print the project index (markdown)");
   app.add_subcommand("meta", "Print the project's meta config (markdown)");
   // A subcommand is optional: `fgcc --emit=render x.yaml` has none.
@@ -228,6 +241,7 @@ int main(int argc, char **argv) {
   targetsCmd->allow_extras();
   checkCmd->allow_extras();
   trefs->allow_extras();
+  planCmd->allow_extras();
 
   try {
     app.parse(argc, argv);
@@ -251,7 +265,7 @@ int main(int argc, char **argv) {
     // stray value (`--max-steps 30`) to the top-level positional when a
     // subcommand took the config path, so rebuild them in command-line order.
     std::vector<std::string> leftover = app.remaining();
-    for (CLI::App *sub : {pp, trefs, graphCmd, targetsCmd, checkCmd})
+    for (CLI::App *sub : {pp, trefs, graphCmd, targetsCmd, checkCmd, planCmd})
       for (const std::string &e : sub->remaining())
         leftover.push_back(e);
     if (opts.request.path.empty())
@@ -268,7 +282,7 @@ int main(int argc, char **argv) {
       }
     }
     int rc = runCommand(app, opts, defines, preserve, deleteComments, out, lsDirs, lsRecursive, format, extras, noDyn,
-                        trainOptions, scheduleOptions);
+                        trainOptions, scheduleOptions, planOptions);
     out.flush();
     return rc;
   } catch (const UsageError &e) {
