@@ -64,12 +64,14 @@ void Trainer::build_pipeline_stages() {
   // The container only groups this rank's stages for moving, modes and the
   // optimizer; checkpoints use each stage's own (the whole model's) names.
   auto container = std::make_shared<torch::nn::Module>("PipelineRank");
+  // Each stage seeds its pieces by name from the program's seed, which a
+  // builder reads from the generator: restore it before each, since the
+  // pieces of the previous stage re-seeded the generator.
+  const uint64_t program_seed = at::detail::getDefaultCPUGenerator().current_seed();
   for (int s = 0; s < pipeline_->schedule.num_stages; ++s) {
     if (pipeline_->schedule.rank_of_stage[static_cast<size_t>(s)] != comm.rank())
       continue;
-    // Each stage seeds its pieces by name from the program's seed, so the
-    // order in which a rank builds its stages does not matter.
-    torch::manual_seed(at::detail::getDefaultCPUGenerator().current_seed());
+    torch::manual_seed(program_seed);
     torch::nn::AnyModule stage = options_.stage_factories()[static_cast<size_t>(s)]();
     container->register_module("stage_" + std::to_string(s), stage.ptr());
     pipeline_->stages.emplace_back(s, std::move(stage));
