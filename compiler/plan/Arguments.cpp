@@ -65,7 +65,7 @@ json ArgumentReader::constant(const ComponentRef &c, const std::string &name, co
       if (mv.name == field) {
         if (mv.defaultValue.text.empty())
           throw PlanError("'" + name + "' of " + c.describe() + " is the variable '" + mv.spelling +
-                              "', which has no default: fgcc plan needs a constant",
+                              "', which has no default: a plan needs a constant",
                           c.node);
         return constant(c, name, mv.defaultValue);
       }

@@ -56,9 +56,8 @@ StagePlan stagePlan(const ModelShape &shape, const MemoryPlan &plan, int s, cons
     if (part != &shape.input)
       nonEmbedding += double(part->parameterCount());
   }
-  st.tiedCopy = shape.tiedEmbeddings && layers.output && !layers.input;
-  if (st.tiedCopy)
-    tensors.push_back({"tied embedding copy", {shape.vocabSize, shape.dModel}});
+  // A tied head shares the input part's embedding; the lowering refuses
+  // tied embeddings in a pipeline, so both are on the one stage.
   for (const ParamTensor &p : tensors)
     st.parameters += p.numel();
   st.parameterBytes = double(st.parameters) * e;

@@ -48,10 +48,7 @@ struct StagePlan {
   int stage = 0;
   int rank = 0;
   fgrt::dist::StageLayers layers;
-  int64_t parameters = 0; ///< including a tied embedding's copy
-  /// The last stage of a tied model holds its own copy of the embedding for
-  /// the head (the input stage owns the original).
-  bool tiedCopy = false;
+  int64_t parameters = 0;
   double parameterBytes = 0;
   double gradientBytes = 0;
   std::optional<double> optimizerBytes; ///< unset: the optimizer is not modelled
@@ -138,7 +135,8 @@ std::string renderText(const MemoryPlan &plan);
 /// The plan as JSON (keys listed in docs/pipeline-parallel.md).
 std::string renderJson(const MemoryPlan &plan);
 
-/// Bytes as "12.3 MiB" (KiB, MiB or GiB, three significant digits).
+/// Bytes as "12.3 MiB" (KiB, MiB or GiB, three significant digits; whole
+/// bytes below 1 KiB).
 std::string formatBytes(double bytes);
 /// GiB with three significant digits and no exponent: "0.0812", "1.23", "80".
 std::string formatGib(double gib);

@@ -148,7 +148,7 @@ private:
     std::string known;
     for (const char *cls : classes)
       known += (known.empty() ? "" : ", ") + std::string(cls);
-    throw PlanError("fgcc plan cannot count " + c.describe() + " as " + role + ": it knows " + known, c.node);
+    throw PlanError("cannot count " + c.describe() + " as " + role + " (the rules cover " + known + ")", c.node);
   }
 
   ComponentRef required(const ComponentRef &c, const std::string &name, const std::vector<json> &callArgs = {}) {
@@ -330,8 +330,8 @@ private:
   std::vector<Part> layerStack(const ComponentRef &c) {
     expect(c, {"fgcc::nn::LayerStack"}, "the layer stack");
     if (args_.given(c, "layer_factories"))
-      throw PlanError("fgcc plan counts a LayerStack of one layer_factory; " + c.describe() +
-                          " gives layer_factories",
+      throw PlanError("cannot count " + c.describe() + ": its layers come from layer_factories, and the rules "
+                          "cover a stack of one layer_factory",
                       c.node);
     const int64_t count = args_.integer(c, "num_hidden_layers");
     ComponentRef factory = required(c, "layer_factory");

@@ -53,8 +53,7 @@ std::string pad(const std::string &text, size_t width) {
 
 std::string stageText(const MemoryPlan &plan, const StagePlan &st) {
   std::ostringstream out;
-  out << "stage " << st.stage << " (rank " << st.rank << "): " << fgrt::dist::describe(st.layers)
-      << (st.tiedCopy ? " + a copy of the tied embedding" : "") << "\n";
+  out << "stage " << st.stage << " (rank " << st.rank << "): " << fgrt::dist::describe(st.layers) << "\n";
   out << "  parameters " << st.parameters << ": weights " << formatBytes(st.parameterBytes) << ", gradients "
       << formatBytes(st.gradientBytes) << ", optimizer "
       << (st.optimizerBytes ? formatBytes(*st.optimizerBytes) : std::string("unknown")) << "\n";
@@ -127,6 +126,8 @@ std::string placementNotes(const MemoryPlan &plan) {
 } // namespace
 
 std::string formatBytes(double bytes) {
+  if (bytes < 1024.0)
+    return format("%.0f bytes", bytes);
   if (bytes < 1024.0 * 1024.0)
     return significant(bytes / 1024.0) + " KiB";
   if (bytes < kGiB)
@@ -221,7 +222,6 @@ std::string renderJson(const MemoryPlan &plan) {
                              {"first_layer", st.layers.first_layer},
                              {"end_layer", st.layers.end_layer},
                              {"output", st.layers.output},
-                             {"tied_embedding_copy", st.tiedCopy},
                              {"parameters", st.parameters},
                              {"parameter_bytes", bytes(st.parameterBytes)},
                              {"gradient_bytes", bytes(st.gradientBytes)},
