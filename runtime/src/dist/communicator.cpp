@@ -56,6 +56,9 @@ struct Communicator::Group {
 
 struct Communicator::Pending::Works {
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  /// (tensor, the float32 copy that was summed in its place), copied back
+  /// once the sums are done.
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> widened;
 };
 
 Communicator::Pending::Pending() = default;
@@ -68,6 +71,9 @@ void Communicator::Pending::wait() {
     return;
   for (auto &work : works_->works)
     work->wait();
+  torch::NoGradGuard no_grad;
+  for (auto &[tensor, wide] : works_->widened)
+    tensor.copy_(wide);
   works_.reset();
 }
 
@@ -114,7 +120,15 @@ Communicator::Pending Communicator::all_reduce_sum_async(std::vector<torch::Tens
   Pending pending;
   pending.works_ = std::make_unique<Pending::Works>();
   for (torch::Tensor &t : tensors) {
-    std::vector<torch::Tensor> one{t};
+    // Gloo (LibTorch 1.13) refuses bfloat16 ("Invalid scalar type"): sum a
+    // float32 copy, which holds any bfloat16 exactly, and round the sum
+    // back in wait(); for two ranks that is bfloat16's own a + b.
+    torch::Tensor summed = t;
+    if (backend_ == "gloo" && t.scalar_type() == torch::kBFloat16) {
+      summed = t.to(torch::kFloat32);
+      pending.works_->widened.emplace_back(t, summed);
+    }
+    std::vector<torch::Tensor> one{summed};
     pending.works_->works.push_back(group_->pg->allreduce(one));
   }
   return pending;

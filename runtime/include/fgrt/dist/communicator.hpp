@@ -62,7 +62,9 @@ public:
   /// The sum of `value` over the ranks.
   double all_reduce_sum(double value);
   /// Starts summing each tensor over the ranks; wait() completes them all.
-  /// Lets a caller overlap several reductions with each other.
+  /// Lets a caller overlap several reductions with each other. Over Gloo a
+  /// bfloat16 tensor is summed as a float32 copy (Gloo has no bfloat16
+  /// sum), rounded back into it by wait().
   class Pending {
   public:
     Pending();
