@@ -1,57 +1,152 @@
 //===- data_parallel.cpp - Gradient averaging, weight broadcast, shards ---===//
 #include "fgrt/dist/data_parallel.hpp"
 
-#include <map>
+#include <algorithm>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace fgrt::dist {
 
 GradientAverager::GradientAverager(std::shared_ptr<Communicator> communicator, std::vector<torch::Tensor> parameters,
                                    int64_t bucket_bytes)
-    : communicator_(std::move(communicator)), parameters_(std::move(parameters)), bucket_bytes_(bucket_bytes) {
+    : communicator_(std::move(communicator)) {
   if (!communicator_)
     throw std::invalid_argument("GradientAverager: no communicator");
+  // Reverse order, each tensor once: a module lists a tied weight under each
+  // of its names, but autograd gives the tensor one gradient.
+  std::unordered_set<const c10::TensorImpl *> seen;
+  for (auto p = parameters.rbegin(); p != parameters.rend(); ++p) {
+    if (!p->requires_grad() || !seen.insert(p->unsafeGetTensorImpl()).second)
+      continue;
+    if (!p->is_leaf())
+      throw std::invalid_argument("GradientAverager: a parameter is not a leaf tensor");
+    slots_.push_back(Slot{*p});
+  }
+
+  // Fill buckets in that order, one open bucket per dtype and device; a
+  // bucket closes once it holds bucket_bytes or more.
+  std::vector<size_t> open;
+  std::vector<int64_t> bytes;
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    const torch::Tensor &p = slots_[s].parameter;
+    auto same_kind = [&](size_t b) {
+      const torch::Tensor &first = slots_[buckets_[b].slots.front()].parameter;
+      return first.scalar_type() == p.scalar_type() && first.device() == p.device();
+    };
+    auto it = std::find_if(open.begin(), open.end(), same_kind);
+    if (it == open.end() || bytes[*it] >= bucket_bytes) {
+      buckets_.emplace_back();
+      bytes.push_back(0);
+      if (it == open.end())
+        it = open.insert(open.end(), buckets_.size() - 1);
+      else
+        *it = buckets_.size() - 1;
+    }
+    buckets_[*it].slots.push_back(s);
+    bytes[*it] += p.numel() * static_cast<int64_t>(p.element_size());
+    slots_[s].bucket = *it;
+  }
+
+  // One flat buffer per bucket for the whole run (as much memory as the
+  // gradients); each parameter's slot is a view of its part.
+  for (Bucket &bucket : buckets_) {
+    int64_t numel = 0;
+    for (size_t s : bucket.slots)
+      numel += slots_[s].parameter.numel();
+    bucket.flat = torch::zeros({numel}, slots_[bucket.slots.front()].parameter.options().requires_grad(false));
+    int64_t offset = 0;
+    for (size_t s : bucket.slots) {
+      Slot &slot = slots_[s];
+      slot.view = bucket.flat.narrow(0, offset, slot.parameter.numel()).view(slot.parameter.sizes());
+      offset += slot.parameter.numel();
+    }
+    bucket.missing = bucket.slots.size();
+  }
+  for (size_t s = 0; s < slots_.size(); ++s)
+    slots_[s].hook = slots_[s].parameter.register_hook([this, s](const torch::Tensor &grad) { on_gradient(s, grad); });
+}
+
+GradientAverager::~GradientAverager() {
+  // The hooks hold `this`; the parameters usually outlive the averager.
+  for (Slot &slot : slots_)
+    slot.parameter.remove_hook(slot.hook);
+}
+
+void GradientAverager::expect_final_backward() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  armed_ = true;
+}
+
+void GradientAverager::on_gradient(size_t index, const torch::Tensor &incoming) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!armed_)
+    return; // an earlier micro-step: autograd accumulates, nothing is sent
+  Slot &slot = slots_[index];
+  if (slot.filled)
+    throw std::logic_error("GradientAverager: a parameter received a second gradient after "
+                           "expect_final_backward(); arm only the last backward pass of a step");
+  // This hook runs before autograd adds `incoming` into .grad (or makes it
+  // .grad when there is none): the same addition, done here, gives the
+  // final gradient bit for bit.
+  torch::NoGradGuard no_grad;
+  torch::Tensor accumulated = slot.parameter.grad();
+  if (accumulated.defined())
+    torch::add_out(slot.view, accumulated, incoming);
+  else
+    slot.view.copy_(incoming);
+  slot.filled = true;
+  if (--buckets_[slot.bucket].missing == 0)
+    start_ready_buckets();
+}
+
+void GradientAverager::start_ready_buckets() {
+  // In order only: every rank must issue the same collectives in the same
+  // order, whatever order its hooks fired in.
+  while (next_to_start_ < buckets_.size() && buckets_[next_to_start_].missing == 0)
+    start(buckets_[next_to_start_++]);
+}
+
+void GradientAverager::start(Bucket &bucket) {
+  std::vector<torch::Tensor> one{bucket.flat};
+  bucket.pending = communicator_->all_reduce_sum_async(one);
 }
 
 void GradientAverager::average() {
-  // Buckets in parameter order, one dtype each (a flat buffer has one dtype).
-  std::vector<std::vector<torch::Tensor>> buckets;
-  std::map<torch::Dtype, size_t> open; // dtype -> index of its bucket being filled
-  std::vector<int64_t> bytes;
-  for (const torch::Tensor &p : parameters_) {
-    torch::Tensor grad = p.grad();
-    if (!grad.defined())
-      continue;
-    auto it = open.find(grad.scalar_type());
-    if (it == open.end() || bytes[it->second] >= bucket_bytes_) {
-      buckets.emplace_back();
-      bytes.push_back(0);
-      it = open.insert_or_assign(grad.scalar_type(), buckets.size() - 1).first;
+  std::lock_guard<std::mutex> lock(mutex_);
+  torch::NoGradGuard no_grad;
+  started_in_backward_ = static_cast<int64_t>(next_to_start_);
+  // The rest (all buckets when not armed) from .grad; a parameter without
+  // one contributes zeros, since the message has a fixed layout.
+  for (; next_to_start_ < buckets_.size(); ++next_to_start_) {
+    Bucket &bucket = buckets_[next_to_start_];
+    for (size_t s : bucket.slots) {
+      Slot &slot = slots_[s];
+      if (slot.filled)
+        continue;
+      torch::Tensor grad = slot.parameter.grad();
+      if (grad.defined())
+        slot.view.copy_(grad);
+      else
+        slot.view.zero_();
     }
-    buckets[it->second].push_back(grad);
-    bytes[it->second] += grad.numel() * static_cast<int64_t>(grad.element_size());
+    start(bucket);
   }
-  last_bucket_count_ = static_cast<int64_t>(buckets.size());
-
-  std::vector<torch::Tensor> flat;
-  for (const auto &bucket : buckets) {
-    std::vector<torch::Tensor> pieces;
-    for (const torch::Tensor &g : bucket)
-      pieces.push_back(g.reshape({-1}));
-    flat.push_back(torch::cat(pieces));
-  }
-  communicator_->all_reduce_sum_async(flat).wait();
 
   const double inverse = 1.0 / static_cast<double>(communicator_->world_size());
-  torch::NoGradGuard no_grad;
-  for (size_t b = 0; b < buckets.size(); ++b) {
-    flat[b].mul_(inverse);
-    int64_t offset = 0;
-    for (torch::Tensor &g : buckets[b]) {
-      g.copy_(flat[b].narrow(0, offset, g.numel()).view_as(g));
-      offset += g.numel();
+  for (Bucket &bucket : buckets_) {
+    bucket.pending.wait();
+    bucket.flat.mul_(inverse);
+    for (size_t s : bucket.slots) {
+      Slot &slot = slots_[s];
+      torch::Tensor grad = slot.parameter.grad();
+      if (grad.defined())
+        grad.copy_(slot.view);
+      slot.filled = false;
     }
+    bucket.missing = bucket.slots.size();
   }
+  armed_ = false;
+  next_to_start_ = 0;
 }
 
 void broadcast_module(Communicator &communicator, torch::nn::Module &module, int root) {
