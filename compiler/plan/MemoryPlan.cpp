@@ -225,7 +225,7 @@ MemoryPlan planMemory(const ModelShape &shape, const TrainingSetup &setup) {
     }
     if (!problem.empty()) {
       if (name == pipe.schedule)
-        throw PlanError("the pipeline's schedule does not fit it: " + problem);
+        throw PlanError("schedule '" + name + "' does not fit the pipeline: " + problem);
       plan.inapplicable.push_back({name, problem});
       continue;
     }
