@@ -9,6 +9,8 @@
                                           every tensor of two checkpoints' safetensors
                                           shards agrees within |a - b| <= TOL * max(1, |a|)
   check_run.py same-eval RUN_A RUN_B      every eval loss both logged agrees (1e-6 relative)
+  check_run.py same-grad-norms RUN_A RUN_B
+                                          every logged gradient norm agrees (1e-5 relative)
   check_run.py checkpoints RUN_DIR        prints the checkpoint directories' steps
   check_run.py losses RUN_DIR             prints step and loss of every train record
 
@@ -21,8 +23,9 @@ import os
 import sys
 
 
-def train_losses(run_dir):
-    losses = {}
+def logged(run_dir, key):
+    """global step -> the value of `key` in every record that has it."""
+    values = {}
     files = sorted(glob.glob(os.path.join(run_dir, "runs", "*", "trainer_logs.json")))
     if not files:
         sys.exit("no trainer_logs.json below " + run_dir)
@@ -30,19 +33,17 @@ def train_losses(run_dir):
         with open(path) as f:
             records = json.load(f)  # raises on invalid JSON
         for r in records:
-            if "loss" in r:
-                losses[r["global_step"]] = r["loss"]
-    return losses
+            if key in r:
+                values[r["global_step"]] = r[key]
+    return values
+
+
+def train_losses(run_dir):
+    return logged(run_dir, "loss")
 
 
 def eval_losses(run_dir):
-    losses = {}
-    for path in sorted(glob.glob(os.path.join(run_dir, "runs", "*", "trainer_logs.json"))):
-        with open(path) as f:
-            for r in json.load(f):
-                if "eval_loss" in r:
-                    losses[r["global_step"]] = r["eval_loss"]
-    return losses
+    return logged(run_dir, "eval_loss")
 
 
 def safetensors_tensors(checkpoint):
@@ -74,11 +75,11 @@ def safetensors_tensors(checkpoint):
     return tensors
 
 
-def compare_by_step(a, b, label, what):
+def compare_by_step(a, b, label, what, tol=1e-6):
     """Prints the values of every step both runs logged and exits with an
     error unless they agree within 1e-6 relative (and share a step)."""
     common = sorted(set(a) & set(b))
-    bad = [s for s in common if abs(a[s] - b[s]) > 1e-6 * max(1.0, abs(a[s]))]
+    bad = [s for s in common if abs(a[s] - b[s]) > tol * max(1.0, abs(a[s]))]
     for s in common:
         print(f"{label} {s}: {a[s]:.6f} {b[s]:.6f}")
     if bad or not common:
@@ -98,6 +99,8 @@ def main():
         print("LOSS FELL")
     elif command == "same-losses":
         compare_by_step(train_losses(dirs[0]), train_losses(dirs[1]), "step", "LOSSES")
+    elif command == "same-grad-norms":
+        compare_by_step(logged(dirs[0], "grad_norm"), logged(dirs[1], "grad_norm"), "step", "GRAD NORMS", 1e-5)
     elif command == "same-eval":
         compare_by_step(eval_losses(dirs[0]), eval_losses(dirs[1]), "eval step", "EVAL LOSSES")
     elif command == "same-weights":
