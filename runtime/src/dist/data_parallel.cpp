@@ -62,6 +62,8 @@ GradientAverager::GradientAverager(std::shared_ptr<Communicator> communicator, s
     }
     bucket.missing = bucket.slots.size();
   }
+  // One hook per parameter for the averager's life: registering per step
+  // would grow LibTorch's hook list (remove_hook only blanks an entry).
   for (size_t s = 0; s < slots_.size(); ++s)
     slots_[s].hook = slots_[s].parameter.register_hook([this, s](const torch::Tensor &grad) { on_gradient(s, grad); });
 }
@@ -107,6 +109,7 @@ void GradientAverager::start_ready_buckets() {
 }
 
 void GradientAverager::start(Bucket &bucket) {
+  // c10d holds the buffer until the sum is done; `one` may go.
   std::vector<torch::Tensor> one{bucket.flat};
   bucket.pending = communicator_->all_reduce_sum_async(one);
 }
@@ -114,9 +117,11 @@ void GradientAverager::start(Bucket &bucket) {
 void GradientAverager::average() {
   std::lock_guard<std::mutex> lock(mutex_);
   torch::NoGradGuard no_grad;
+  // Buckets start in order, so those before next_to_start_ went during
+  // backward. The rest (all buckets when not armed) go from .grad; a
+  // parameter without one contributes zeros, since the message has a fixed
+  // layout.
   started_in_backward_ = static_cast<int64_t>(next_to_start_);
-  // The rest (all buckets when not armed) from .grad; a parameter without
-  // one contributes zeros, since the message has a fixed layout.
   for (; next_to_start_ < buckets_.size(); ++next_to_start_) {
     Bucket &bucket = buckets_[next_to_start_];
     for (size_t s : bucket.slots) {
@@ -132,6 +137,7 @@ void GradientAverager::average() {
     start(bucket);
   }
 
+  // The means back into .grad, and every bucket reset for the next step.
   const double inverse = 1.0 / static_cast<double>(communicator_->world_size());
   for (Bucket &bucket : buckets_) {
     bucket.pending.wait();
