@@ -30,13 +30,16 @@ import tempfile
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 GOLDEN = os.path.join(ROOT, "test", "golden")
 TINY = "examples/tiny_experiments/tiny_models"
+PIPELINE = "examples/tiny_experiments/pipeline_parallel"
 
 # name -> (project directory, config template). Three presets that differ in
-# attention, positional encoding, layer type and normalization.
+# attention, positional encoding, layer type and normalization, and a
+# pipeline config (its stage sources, seeded builders and stage factories).
 CONFIGS = {
     "tiny_llama": (TINY, "tiny_llama.yaml"),
     "tiny_mistral": (TINY, "tiny_mistral.yaml"),
     "tiny_deepone": (TINY, "tiny_deepone.yaml"),
+    "pipeline_zbv": (PIPELINE, "zbv.yaml"),
 }
 
 MANIFEST = "fgcc-manifest.json"
