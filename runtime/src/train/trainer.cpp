@@ -367,6 +367,10 @@ Trainer::StepResult Trainer::train_step() {
       step_loss += pipeline_micro_step(batch, 1.0 / static_cast<double>(accumulation));
     } else {
       torch::Tensor loss = compute_loss(batch) / static_cast<double>(accumulation);
+      // The last backward starts each gradient bucket's all-reduce as soon as
+      // the bucket is complete; the earlier micro-steps only accumulate.
+      if (averager_ && micro + 1 == accumulation)
+        averager_->expect_final_backward();
       loss.backward();
       step_loss += loss.item<double>();
     }
