@@ -115,14 +115,19 @@ private:
                                        "components, which each stage builds its part of"));
         return false;
       }
+    // Problems of one argument are reported at the line that sets it.
+    auto argumentAt = [&](const char *name) {
+      const Node *value = root.node ? keywordValue(*root.node, name) : nullptr;
+      return value ? value->mark : at;
+    };
     if (const NamedArg *tied = findArg(root.construction, "tie_word_embeddings"); tied && tied->value.text == "true") {
-      diags_.report(where_.error(at, "tie_word_embeddings would put one matrix on the first and the last pipeline "
+      diags_.report(where_.error(argumentAt("tie_word_embeddings"), "tie_word_embeddings would put one matrix on the first and the last pipeline "
                                      "stage; untie it for a pipeline"));
       return false;
     }
     if (const NamedArg *init = findArg(root.construction, "init_weights");
         init && init->value.text != "\"default\"") {
-      diags_.report(where_.error(at, "init_weights " + init->value.text +
+      diags_.report(where_.error(argumentAt("init_weights"), "init_weights " + init->value.text +
                                          " walks the whole model at once; a pipeline builds each stage apart and "
                                          "supports only \"default\" (each module's own initialisation)"));
       return false;
