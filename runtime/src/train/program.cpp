@@ -224,10 +224,14 @@ double benchmark_tokens_per_second(TrainerOptions options, int64_t batch_size, i
   TrainingArguments &args = options.args();
   args.max_steps(warmup + steps).save_strategy("no").logging_strategy("no").eval_strategy("no");
   args.resume_from_checkpoint("").speed_metrics_start_step(warmup);
-  int64_t vocab = model_vocab_size(*options.model().ptr());
+  // A pipeline config's model is built later (by stages, under fgrun): its
+  // data options know the vocabulary.
+  int64_t vocab = options.model().is_empty() ? options.data().vocab_size() : model_vocab_size(*options.model().ptr());
   options.train_stream(random_token_stream(vocab, batch_size, seq_len, static_cast<uint64_t>(args.seed())));
   options.eval_stream(nullptr);
   options.data().max_length(seq_len); // for the FLOPs estimate
+  // Under fgrun (a pipeline config's ranks), every rank joins the job.
+  options.communicator(dist::communicator_from_environment(args.device()));
   Trainer trainer(std::move(options));
   Metrics metrics = trainer.train();
   double samples_per_second = 0;
