@@ -66,10 +66,16 @@ StagePlan stagePlan(const ModelShape &shape, const MemoryPlan &plan, int s, cons
 
   const int64_t tokens = plan.microbatchTokens();
   st.boundaryBytes = double(shape.dModel) * e * double(tokens);
+  bool keepsMask = false;
   for (const Part *part : partsOf(shape, layers)) {
     st.activationBytesPerMicrobatch += part->saved.bytes(e, setup.seqLen, tokens);
     st.transientBytes = std::max(st.transientBytes, part->transientBytes(e, setup.seqLen, tokens));
+    keepsMask = keepsMask || part->keepsMask;
   }
+  // One attention mask per microbatch for all checkpointed layers: a row
+  // of T keys per token, in the dtype.
+  if (keepsMask)
+    st.activationBytesPerMicrobatch += double(e) * double(setup.seqLen) * double(tokens);
   // The executor keeps a stage's received input and its output with the
   // microbatch's graph until the backward (pipeline.cpp, Saved).
   if (s > 0)

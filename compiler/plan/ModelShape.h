@@ -80,6 +80,10 @@ struct Part {
   /// their gradients, a checkpointed layer's recomputation). The pieces run
   /// one after another, so only the largest counts.
   std::vector<Activation> transients;
+  /// A checkpointed layer: its recomputation closure keeps the stage's
+  /// attention mask ([rows, 1, T, T] in the dtype) until the backward. The
+  /// layers share one mask, so a stage counts it once (MemoryPlan).
+  bool keepsMask = false;
 
   int64_t parameterCount() const;
   /// The largest transient, in bytes, for `tokens` tokens.

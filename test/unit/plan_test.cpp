@@ -67,6 +67,7 @@ DefaultLookup libraryDefaults() {
                 {"fgcc::nn::CausalMultiheadAttn.bias", "false"},
                 {"fgcc::nn::CausalMultiheadAttn.dropout", "0.0"},
                 {"fgcc::nn::CausalMultiheadAttn.qk_norm_factory", "null"},
+                {"fgcc::nn::CausalMultiheadAttn.pos_encoder", "null"},
                 {"fgcc::nn::GLUFeedforwardLayer.activation", "\"silu\""},
                 {"fgcc::nn::GLUFeedforwardLayer.dropout", "0.1"},
                 {"fgcc::nn::RMSNorm.normalized_shape", "!"},
@@ -157,9 +158,10 @@ TEST(PlanModelShape, CountsAsTheComponentsRegister) {
 TEST(PlanModelShape, ActivationRulesPerToken) {
   ModelShape shape = shapeOfModel(llamaPlan(1), libraryDefaults());
   const Activation &a = shape.layers[0].saved;
-  // Norms: 2 x (16 normalised + 17 widened); attention 5 x 16; GLU 16 + 4 x 32.
+  // Norms: 2 x (16 normalised + 33 wide: the input, its square, the
+  // rsqrt); attention 5 x 16; GLU 16 + 4 x 32.
   EXPECT_EQ(a.perToken.model, 2 * 16 + 5 * 16 + 16 + 4 * 32);
-  EXPECT_EQ(a.perToken.wide, 2 * 17);
+  EXPECT_EQ(a.perToken.wide, 2 * 33);
   // Scores: the float32 softmax per head and key, and its cast back.
   EXPECT_EQ(a.perKey.wide, 2);
   EXPECT_EQ(a.perKey.narrowCopy, 2);
@@ -168,7 +170,16 @@ TEST(PlanModelShape, ActivationRulesPerToken) {
   EXPECT_EQ(t.bytesPerToken(4), 4 + 4 + 0 + 1);
   EXPECT_EQ(t.bytesPerToken(2), 2 + 4 + 2 + 1);
   // The output keeps the head's input and float32 log-probabilities.
-  EXPECT_EQ(shape.output.saved.perToken.wide, 17 + 50);
+  EXPECT_EQ(shape.output.saved.perToken.wide, 33 + 50);
+}
+
+TEST(PlanModelShape, RopeKeepsItsTables) {
+  lower::ModelPlan plan = llamaPlan(1);
+  plan.locals.insert(plan.locals.begin(), singleton("rope", "fgcc::nn::RotaryPE", {}));
+  plan.locals[2].construction.setters.push_back(local("pos_encoder", "rope"));
+  ModelShape shape = shapeOfModel(plan, libraryDefaults());
+  // cos and sin of the head width (8), for q and for k.
+  EXPECT_EQ(shape.layers[0].saved.perToken.model, 2 * 16 + 5 * 16 + 4 * 8 + 16 + 4 * 32);
 }
 
 TEST(PlanModelShape, CheckpointedLayersKeepTheirInput) {
@@ -179,6 +190,8 @@ TEST(PlanModelShape, CheckpointedLayersKeepTheirInput) {
   ModelShape shape = shapeOfModel(plan, libraryDefaults());
   EXPECT_EQ(shape.layers[0].saved.perToken.model, 16);
   EXPECT_EQ(shape.layers[0].saved.perToken.wide, 0);
+  EXPECT_TRUE(shape.layers[0].keepsMask);
+  EXPECT_FALSE(shape.layers[1].keepsMask);
   EXPECT_GT(shape.layers[1].saved.perToken.model, 16);
   EXPECT_EQ(shape.layers[2].saved.perToken.model, 16);
   // Its recomputation is the working set: all of a full layer and more.
