@@ -10,7 +10,7 @@
 //                     1.13's mean keeps its input) and the rsqrt of each
 //                     row: 2 n + 1 wide; with a weight, the normalised rows
 //                     before it (n)
-//   LayerNorm(n)      its input (n) and the mean and rstd (2 wide)
+//   LayerNorm(n)      its input (n) and the mean and rstd (2)
 //   attention         its input, q, k and v after RoPE and repeat_kv, and
 //                     the context before the output projection: 5 d; the
 //                     float32 softmax output (h wide per key) and, below
@@ -18,6 +18,8 @@
 //                     and sin rows gathered for the position ids, once for
 //                     q and once for k (4 d/h); QK-norm adds two RMSNorms
 //                     of the head width over h and hkv heads
+//                     trained ALiBi slopes keep a T x T distance matrix
+//                     and its causal mask per microbatch, whatever its rows
 //   GLU feedforward   input d; gate output, activation, up projection and
 //                     their product: 4 f (3 f with relu, whose output is
 //                     its saved state)
@@ -81,11 +83,14 @@ double ActivationTerms::bytesPerToken(int elementBytes) const {
 Activation &Activation::operator+=(const Activation &o) {
   perToken += o.perToken;
   perKey += o.perKey;
+  perPair += o.perPair;
   return *this;
 }
 
 double Activation::bytes(int elementBytes, int64_t seqLen, int64_t tokens) const {
-  return (perToken.bytesPerToken(elementBytes) + perKey.bytesPerToken(elementBytes) * double(seqLen)) * double(tokens);
+  const double s = double(seqLen);
+  return (perToken.bytesPerToken(elementBytes) + perKey.bytesPerToken(elementBytes) * s) * double(tokens) +
+         perPair.bytesPerToken(elementBytes) * s * s;
 }
 
 int64_t ParamTensor::numel() const {
@@ -210,8 +215,9 @@ private:
       part.params.push_back({"weight", {n}});
       part.params.push_back({"bias", {n}});
     }
-    // native_layer_norm keeps its input, and the mean and rstd per row.
-    part.saved.perToken = {double(n), 2, 0, 0};
+    // native_layer_norm keeps its input, and the mean and rstd per row (in
+    // the dtype on the CPU kernel LibTorch 1.13 has).
+    part.saved.perToken = {double(n) + 2, 0, 0, 0};
     return part;
   }
 
@@ -254,8 +260,13 @@ private:
     part.saved.perKey += dropoutMask(c, "dropout", double(heads));
     part.transients.push_back(Activation{{}, {0, double(heads), 0, 0}});
     if (c.component() == "fgcc::nn::CausalAlibiAttn") {
-      if (args_.flag(c, "trainable_alibi"))
+      if (args_.flag(c, "trainable_alibi")) {
         part.params.push_back({"alibi_slopes", {heads}});
+        // causal_alibi_attn.cpp: the slopes' product keeps the distance
+        // matrix, and the causal fill its mask (one byte), once per
+        // microbatch whatever its rows.
+        part.saved.perPair = {1, 0, 0, 1};
+      }
       return part;
     }
     if (args_.component(c, "pos_encoder"))

@@ -51,10 +51,13 @@ struct ActivationTerms {
 
 /// What one forward pass keeps, per token of a microbatch: `perToken`
 /// terms, plus `perKey` terms once per key position (the attention scores,
-/// a row of seq_len per head and token).
+/// a row of seq_len per head and token), plus `perPair` terms once per
+/// (query, key) pair of one sequence, shared by the microbatch's rows
+/// (ALiBi's distance matrix).
 struct Activation {
   ActivationTerms perToken;
   ActivationTerms perKey;
+  ActivationTerms perPair;
 
   Activation &operator+=(const Activation &o);
   /// Bytes for `tokens` tokens of sequences of `seqLen`.
