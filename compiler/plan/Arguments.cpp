@@ -41,6 +41,8 @@ bool ArgumentReader::given(const ComponentRef &c, const std::string &name) const
 }
 
 json ArgumentReader::defaultOf(const ComponentRef &c, const std::string &name) const {
+  // A rule that reads an argument the component lacks is out of date with
+  // the model library: say so rather than assume a value.
   std::optional<DefaultValue> d = defaults_ ? defaults_(c.component(), name) : std::nullopt;
   if (!d)
     throw PlanError(c.describe() + " has no argument '" + name + "' (fgcc plan reads it to count the component)",
@@ -57,9 +59,13 @@ json ArgumentReader::constant(const ComponentRef &c, const std::string &name, co
   using Kind = lower::ArgValue::Kind;
   switch (v.kind) {
   case Kind::Literal:
+    // The JSON is config.json's value; a literal without it is a
+    // constructor default the lowering wrote out as C++ text.
     return v.json.empty() ? defaultOf(c, name) : json::parse(v.json);
   case Kind::Var: {
-    // `args.<name>`: the field of the generated arguments struct.
+    // `args.<name>`: the field of the generated arguments struct. The plan
+    // is of the run with the config's defaults; a command line that
+    // changes them changes the run, not this estimate.
     std::string field = v.text.rfind("args.", 0) == 0 ? v.text.substr(5) : v.text;
     for (const lower::ModelVar &mv : plan_.vars)
       if (mv.name == field) {
@@ -72,6 +78,7 @@ json ArgumentReader::constant(const ComponentRef &c, const std::string &name, co
     throw PlanError("'" + name + "' of " + c.describe() + " names an unknown variable '" + field + "'", c.node);
   }
   case Kind::Parameter:
+    // Bound by called(): what the caller passes to the partial.
     if (auto it = c.bound.find(v.text); it != c.bound.end())
       return it->second;
     throw PlanError("'" + name + "' of " + c.describe() + " is supplied by its caller, which fgcc plan does not know",
@@ -116,6 +123,9 @@ std::string ArgumentReader::string(const ComponentRef &c, const std::string &nam
   return v.get<std::string>();
 }
 
+/// The construction of local `l` as the component `caller` calls it
+/// through argument `name`: a partial's open parameters take `callArgs`,
+/// in order, as the generated lambda's parameters do.
 ComponentRef ArgumentReader::called(const lower::Local &l, const std::vector<json> &callArgs,
                                     const ComponentRef &caller, const std::string &name) const {
   if (l.params.size() != callArgs.size())

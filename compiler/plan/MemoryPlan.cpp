@@ -4,14 +4,11 @@
 #include "fgrt/dist/schedule.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <stdexcept>
 
 namespace fgcc::plan {
 
 namespace {
-
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 /// The parts a stage holds, in model order.
 std::vector<const Part *> partsOf(const ModelShape &shape, const fgrt::dist::StageLayers &layers) {
@@ -46,36 +43,35 @@ std::optional<double> optimizerBytes(const OptimizerState &opt, const std::vecto
 StagePlan stagePlan(const ModelShape &shape, const MemoryPlan &plan, int s, const fgrt::dist::StageLayers &layers) {
   const TrainingSetup &setup = plan.setup;
   const int e = setup.dtypeBytes;
+  const int64_t tokens = plan.microbatchTokens();
   StagePlan st;
   st.stage = s;
   st.layers = layers;
+  // A tied head uses the input part's embedding; the lowering refuses tied
+  // embeddings in a pipeline, so the two are always on one stage.
   std::vector<ParamTensor> tensors;
   double nonEmbedding = 0;
+  bool keepsMask = false;
   for (const Part *part : partsOf(shape, layers)) {
     tensors.insert(tensors.end(), part->params.begin(), part->params.end());
     if (part != &shape.input)
       nonEmbedding += double(part->parameterCount());
-  }
-  // A tied head shares the input part's embedding; the lowering refuses
-  // tied embeddings in a pipeline, so both are on the one stage.
-  for (const ParamTensor &p : tensors)
-    st.parameters += p.numel();
-  st.parameterBytes = double(st.parameters) * e;
-  st.gradientBytes = st.parameterBytes;
-  st.optimizerBytes = optimizerBytes(setup.optimizer, tensors, e);
-
-  const int64_t tokens = plan.microbatchTokens();
-  st.boundaryBytes = double(shape.dModel) * e * double(tokens);
-  bool keepsMask = false;
-  for (const Part *part : partsOf(shape, layers)) {
     st.activationBytesPerMicrobatch += part->saved.bytes(e, setup.seqLen, tokens);
     st.transientBytes = std::max(st.transientBytes, part->transientBytes(e, setup.seqLen, tokens));
     keepsMask = keepsMask || part->keepsMask;
   }
+  for (const ParamTensor &p : tensors)
+    st.parameters += p.numel();
+  // Gradients live from the first backward on: LibTorch 1.13's zero_grad()
+  // zeroes them in place rather than freeing them.
+  st.parameterBytes = st.gradientBytes = double(st.parameters) * e;
+  st.optimizerBytes = optimizerBytes(setup.optimizer, tensors, e);
+
   // One attention mask per microbatch for all checkpointed layers: a row
   // of T keys per token, in the dtype.
   if (keepsMask)
     st.activationBytesPerMicrobatch += double(e) * double(setup.seqLen) * double(tokens);
+  st.boundaryBytes = double(shape.dModel) * e * double(tokens);
   // The executor keeps a stage's received input and its output with the
   // microbatch's graph until the backward (pipeline.cpp, Saved).
   if (s > 0)
@@ -257,7 +253,7 @@ std::vector<std::string> MemoryPlan::warnings() const {
   // Without the optimizer's state the figure is a lower bound.
   const bool partial = !stages.front().optimizerBytes.has_value();
   for (const RankEstimate &r : chosen().ranks) {
-    double gib = r.totalBytes / kGiB;
+    double gib = r.totalBytes / kBytesPerGiB;
     if (gib <= deviceMemoryGib)
       continue;
     std::string who;
@@ -269,10 +265,8 @@ std::vector<std::string> MemoryPlan::warnings() const {
         who += (i ? ", " : " ") + std::to_string(r.stages[i]);
       who += ")";
     }
-    char device[32];
-    std::snprintf(device, sizeof device, "%g", deviceMemoryGib);
     out.push_back("warning: " + who + " needs " + (partial ? "at least " : "") + formatGib(gib) +
-                  " GiB, more than the device's " + device + " GiB");
+                  " GiB, more than the device's " + formatNumber(deviceMemoryGib) + " GiB");
   }
   return out;
 }

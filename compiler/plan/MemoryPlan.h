@@ -135,10 +135,14 @@ std::string renderText(const MemoryPlan &plan);
 /// The plan as JSON (keys listed in docs/pipeline-parallel.md).
 std::string renderJson(const MemoryPlan &plan);
 
+inline constexpr double kBytesPerGiB = 1024.0 * 1024.0 * 1024.0;
+
 /// Bytes as "12.3 MiB" (KiB, MiB or GiB, three significant digits; whole
 /// bytes below 1 KiB).
 std::string formatBytes(double bytes);
 /// GiB with three significant digits and no exponent: "0.0812", "1.23", "80".
 std::string formatGib(double gib);
+/// A number as the user would write it (printf's %g): "64", "0.08".
+std::string formatNumber(double value);
 
 } // namespace fgcc::plan

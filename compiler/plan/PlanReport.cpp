@@ -23,8 +23,6 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-
 /// printf into a string.
 template <typename... Args> std::string format(const char *fmt, Args... args) {
   char buffer[64];
@@ -94,7 +92,7 @@ std::string scheduleTable(const MemoryPlan &plan) {
     for (int peak : s.peakMicrobatches)
       peaks.push_back(std::to_string(peak));
     for (const RankEstimate &r : s.ranks)
-      gib.push_back(formatGib(r.totalBytes / kGiB));
+      gib.push_back(formatGib(r.totalBytes / kBytesPerGiB));
     row(s.schedule + (s.chosen ? " *" : ""), peaks, gib);
   }
   return out.str();
@@ -130,12 +128,14 @@ std::string formatBytes(double bytes) {
     return format("%.0f bytes", bytes);
   if (bytes < 1024.0 * 1024.0)
     return significant(bytes / 1024.0) + " KiB";
-  if (bytes < kGiB)
+  if (bytes < kBytesPerGiB)
     return significant(bytes / (1024.0 * 1024.0)) + " MiB";
-  return significant(bytes / kGiB) + " GiB";
+  return significant(bytes / kBytesPerGiB) + " GiB";
 }
 
 std::string formatGib(double gib) { return significant(gib); }
+
+std::string formatNumber(double value) { return format("%g", value); }
 
 std::string renderText(const MemoryPlan &plan) {
   const ModelSummary &m = plan.model;
@@ -165,7 +165,7 @@ std::string renderText(const MemoryPlan &plan) {
   for (const InapplicableSchedule &s : plan.inapplicable)
     out << "not applicable: " << s.reason << "\n";
   out << "device memory: "
-      << (plan.deviceMemoryGib > 0 ? format("%g", plan.deviceMemoryGib) + " GiB (" + plan.deviceMemorySource + ")"
+      << (plan.deviceMemoryGib > 0 ? formatNumber(plan.deviceMemoryGib) + " GiB (" + plan.deviceMemorySource + ")"
                                    : std::string("not declared"))
       << "\n";
   return out.str();

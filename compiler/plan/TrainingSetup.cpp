@@ -54,6 +54,8 @@ OptimizerState optimizerStateOf(const ArgumentReader &args, const ComponentRef &
   OptimizerState s;
   s.component = optimizer.component();
   const std::string &cls = s.component;
+  // The state each optimizer allocates at its first step, from its header
+  // (torch/optim/*.h, fgrt/optim/*.hpp).
   auto perParameter = [&](int states, bool float32, const std::string &what) {
     s.kind = OptimizerState::Kind::PerParameter;
     s.states = states;
@@ -88,6 +90,8 @@ TrainingSetup trainingSetupOf(const lower::ModelPlan &program, const DefaultLook
   TrainingSetup setup;
 
   ComponentRef ta = optionsArg(args, trainer, "args", "fgrt::train::TrainingArguments");
+  // Pure low precision (no autocast, no float32 master weights): weights,
+  // gradients and activations all take the dtype's size.
   setup.dtype = args.string(ta, "default_dtype");
   if (setup.dtype == "float32")
     setup.dtypeBytes = 4;
@@ -120,6 +124,8 @@ TrainingSetup trainingSetupOf(const lower::ModelPlan &program, const DefaultLook
     setup.optimizer.description += "; the trainer's default optimizer";
   }
 
+  // TrainerOptions.pipeline is a plain struct with defaults, so "not a
+  // pipeline" is its absence from the config, not a null.
   if (args.given(trainer, "pipeline")) {
     ComponentRef p = *args.component(trainer, "pipeline");
     setup.pipeline = pipelineOf(args, p);
