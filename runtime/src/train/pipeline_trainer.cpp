@@ -138,14 +138,14 @@ double Trainer::pipeline_micro_step(const data::Batch &batch, double scale) {
   return executor.step(b.input_ids, b.labels, scale / static_cast<double>(microbatches), {b.position_ids});
 }
 
-double Trainer::pipeline_eval_batch(const data::Batch &batch) {
+std::optional<double> Trainer::pipeline_eval_batch(const data::Batch &batch) {
+  const int64_t microbatches = options_.pipeline().microbatches();
+  // The reference's pipeline drops the last, short batch of the eval data
+  // (dataloader_drop_last); every rank skips it alike.
+  if (batch.input_ids.size(0) % microbatches != 0)
+    return std::nullopt;
   DeviceBatch b = to_device(batch, device_);
   dist::PipelineExecutor &executor = *pipeline_->executor;
-  const int64_t microbatches = options_.pipeline().microbatches();
-  if (b.input_ids.size(0) % microbatches != 0)
-    throw std::invalid_argument("per_device_eval_batch_size " + std::to_string(b.input_ids.size(0)) +
-                                " is not a multiple of the pipeline's " + std::to_string(microbatches) +
-                                " microbatches");
   executor.set_boundary_shape({b.input_ids.size(0) / microbatches, b.input_ids.size(1), pipeline_->hidden_size});
   return executor.evaluate(b.input_ids, b.labels, {b.position_ids});
 }

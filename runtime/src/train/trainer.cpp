@@ -16,8 +16,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <stdexcept>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace fgrt::train {
 
@@ -66,6 +70,24 @@ TransformerFlopsShape flops_shape(const torch::nn::Module &model, int64_t sequen
 double estimate_flops_per_token(const torch::nn::Module &model, int64_t sequence_length) {
   TransformerFlopsShape shape = flops_shape(model, sequence_length);
   return shape.hidden_size == 0 ? 0.0 : transformer_training_flops_per_token(shape);
+}
+
+/// The resident memory of this process now, in MiB (/proc/self/statm).
+double resident_mib() {
+  long pages = 0, resident = 0;
+  if (FILE *f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
+      resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+/// The most resident memory this process has held, in MiB.
+double peak_resident_mib() {
+  struct rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0; // KiB on Linux
 }
 
 /// A scheduler that leaves the learning rate alone, for runs without one.
@@ -449,8 +471,18 @@ Metrics Trainer::evaluate() {
   if (options_.args().max_eval_steps() > 0)
     batches = std::min(batches, options_.args().max_eval_steps());
   double sum = 0;
-  for (int64_t i = 0; i < batches; ++i)
-    sum += pipelined() ? pipeline_eval_batch(eval_data_->next()) : compute_loss(eval_data_->next()).item<double>();
+  int64_t counted = 0;
+  for (int64_t i = 0; i < batches; ++i) {
+    data::Batch batch = eval_data_->next();
+    if (!pipelined()) {
+      sum += compute_loss(batch).item<double>();
+      ++counted;
+    } else if (std::optional<double> loss = pipeline_eval_batch(batch)) {
+      sum += *loss;
+      ++counted;
+    }
+  }
+  batches = counted;
   // Data parallel: each rank evaluated its rows of the same global batches.
   const auto &comm = options_.communicator();
   if (comm && !pipelined())
@@ -518,6 +550,26 @@ void Trainer::maybe_evaluate_and_save(TrainerControl &control, bool last_step) {
 // ---------------------------------------------------------------------------
 // The loop
 
+void Trainer::append_memory_metrics(Metrics &metrics, double memory_at_start) const {
+  const double peak = peak_resident_mib();
+  if (!pipelined()) {
+    metrics.push_back({"memory_at_start_mib", memory_at_start});
+    metrics.push_back({"memory_peak_mib", peak});
+    return;
+  }
+  // Each rank holds other stages: rank 0 reports every rank's figures.
+  dist::Communicator &comm = *options_.communicator();
+  const int world = comm.world_size();
+  std::vector<torch::Tensor> figures{torch::zeros({2 * world}, torch::kFloat64)};
+  figures[0][2 * comm.rank()] = memory_at_start;
+  figures[0][2 * comm.rank() + 1] = peak;
+  comm.all_reduce_sum(figures);
+  for (int r = 0; r < world; ++r) {
+    metrics.push_back({"memory_at_start_mib_rank_" + std::to_string(r), figures[0][2 * r].item<double>()});
+    metrics.push_back({"memory_peak_mib_rank_" + std::to_string(r), figures[0][2 * r + 1].item<double>()});
+  }
+}
+
 Metrics Trainer::train() {
   torch::nn::Module &model = module();
   model.train();
@@ -526,6 +578,9 @@ Metrics Trainer::train() {
 
   using Clock = std::chrono::steady_clock;
   const TrainingArguments &args = options_.args();
+  // Gradients and optimizer state do not exist yet: what training adds to
+  // this is what `fgcc plan` estimates beyond the weights.
+  const double memory_at_start = resident_mib();
   Clock::time_point timed_from = Clock::now();
   int64_t timed_step = state_.global_step, timed_samples = state_.train_samples;
   while (state_.global_step < state_.max_steps && !control.should_training_stop &&
@@ -571,6 +626,7 @@ Metrics Trainer::train() {
                                                    args.gradient_accumulation_steps() *
                                                    (pipelined() ? 1 : world_size()))},
   };
+  append_memory_metrics(final_metrics, memory_at_start);
   if (args.load_best_model_at_end() && !state_.best_checkpoint.empty()) {
     if (pipelined())
       load_pipeline_weights(state_.best_checkpoint);

@@ -218,7 +218,7 @@ private:
   void build_pipeline_stages();
   void start_pipeline();
   double pipeline_micro_step(const data::Batch &batch, double scale);
-  double pipeline_eval_batch(const data::Batch &batch);
+  std::optional<double> pipeline_eval_batch(const data::Batch &batch);
   double pipeline_gradient_norm();
   std::string save_pipeline_checkpoint();
   void load_pipeline_weights(const std::string &checkpoint);
@@ -227,6 +227,9 @@ private:
   StepResult train_step();
   double clip_and_measure_gradients();
   void log_metrics();
+  /// Resident memory at the start of train() and at its peak (each rank's,
+  /// in a pipeline), in MiB, for the final metrics.
+  void append_memory_metrics(Metrics &metrics, double memory_at_start) const;
   void maybe_evaluate_and_save(TrainerControl &control, bool last_step);
   std::string trainer_state_json() const;
   void restore_trainer_state(const std::string &json);
