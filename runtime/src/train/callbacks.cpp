@@ -146,7 +146,7 @@ public:
     std::ostringstream out;
     out << "**** Training completed ****\n";
     for (const auto &[name, value] : final_metrics)
-      out << "  " << std::left << std::setw(26) << name << value << "\n";
+      out << "  " << std::left << std::setw(26) << name << (name.size() < 26 ? "" : " ") << value << "\n";
     std::cout << out.str() << std::flush;
   }
 
