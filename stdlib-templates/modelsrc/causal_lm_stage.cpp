@@ -27,11 +27,10 @@ void CausalLMStageImpl::reset() {
   stack.init_seed(seed);
   if (!options.output())
     stack.post_norm_factory(nullptr);
-  const int64_t count = stack.layer_factories().empty() ? stack.num_hidden_layers()
-                                                        : static_cast<int64_t>(stack.layer_factories().size());
-  const int64_t end = stack.end_layer() < 0 ? count : stack.end_layer();
-  if (end > stack.first_layer() || stack.post_norm_factory())
-    layer_stack = register_module("layer_stack", LayerStack(stack));
+  // A stage of the encoder alone (or the head alone) has no stack.
+  LayerStack held(stack);
+  if (held->size() > 0 || !held->layer_norm.is_empty())
+    layer_stack = register_module("layer_stack", held);
   if (options.output()) {
     const InputEncoderOptions &enc = options.input_encoder();
     if (seed)
