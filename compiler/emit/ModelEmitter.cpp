@@ -255,6 +255,19 @@ std::string modelHeader(const ModelPlan &plan, const EmitOptions &options) {
   return out.str();
 }
 
+/// What a builder source starts with after its comments: the model's header,
+/// the components', the namespace and the builder's signature, up to `{`.
+std::string builderOpening(const ModelPlan &plan, const EmitOptions &options, const std::string &returnType,
+                           const std::string &function) {
+  std::ostringstream out;
+  out << "#include \"" << plan.name << ".hpp\"\n\n";
+  for (const std::string &h : plan.headers)
+    out << "#include \"" << baseName(h) << "\"\n";
+  out << "\nnamespace " << options.cppNamespace << " {\n\n";
+  out << returnType << " " << function << "(const ModelArgs &" << (plan.vars.empty() ? "/*args*/" : "args") << ") {\n";
+  return out.str();
+}
+
 /// `const int64_t seed = ...;` that opens a seeded builder.
 const char *kSeedLine = "  // Each piece is built from its own seed (seed_piece), derived from the\n"
                         "  // program's seed, so the pipeline stages build these same weights.\n"
@@ -272,13 +285,7 @@ std::string stageSource(const ModelPlan &plan, const EmitOptions &options, size_
       << "// The reference's balanced split of " << split.numLayers << " layers (input weight " << split.inputWeight
       << ", output\n// weight " << split.outputWeight << "; fgrt/dist/stage_split.hpp). The stage registers its modules\n"
       << "// under the whole model's names and builds nothing another stage holds.\n";
-  out << "#include \"" << plan.name << ".hpp\"\n\n";
-  for (const std::string &h : plan.headers)
-    out << "#include \"" << baseName(h) << "\"\n";
-  out << "\nnamespace " << options.cppNamespace << " {\n\n";
-  out << "fgcc::nn::CausalLMStage build_stage_" << k << "(const ModelArgs &" << (plan.vars.empty() ? "/*args*/" : "args")
-      << ") {\n"
-      << kSeedLine;
+  out << builderOpening(plan, options, "fgcc::nn::CausalLMStage", "build_stage_" + std::to_string(k)) << kSeedLine;
   for (size_t i = 0; i + 1 < plan.locals.size(); ++i) {
     const Local &l = plan.locals[i];
     out << (i ? "\n" : "") << originComment(l);
@@ -305,12 +312,7 @@ std::string stageSource(const ModelPlan &plan, const EmitOptions &options, size_
 std::string modelSource(const ModelPlan &plan, const EmitOptions &options) {
   std::ostringstream out;
   out << banner(plan, options, "//");
-  out << "#include \"" << plan.name << ".hpp\"\n\n";
-  for (const std::string &h : plan.headers)
-    out << "#include \"" << baseName(h) << "\"\n";
-  out << "\nnamespace " << options.cppNamespace << " {\n\n";
-  out << plan.rootClass << " build_" << plan.name << "(const ModelArgs &" << (plan.vars.empty() ? "/*args*/" : "args")
-      << ") {\n";
+  out << builderOpening(plan, options, plan.rootClass, "build_" + plan.name);
   if (plan.pipeline)
     out << kSeedLine;
   out << renderLocals(plan);
