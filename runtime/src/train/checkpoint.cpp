@@ -311,9 +311,11 @@ int64_t CheckpointManager::step_of(const std::string &dir) {
   return std::stoll(digits);
 }
 
+std::string CheckpointManager::tmp_path_of(int64_t step) const { return path_of(step) + kTmpSuffix; }
+
 std::string CheckpointManager::begin_save(int64_t step) const {
   fs::create_directories(root_);
-  std::string tmp_dir = path_of(step) + kTmpSuffix;
+  std::string tmp_dir = tmp_path_of(step);
   fs::remove_all(tmp_dir); // a crashed earlier attempt
   fs::create_directories(tmp_dir);
   return tmp_dir;
@@ -375,7 +377,7 @@ std::string CheckpointManager::save_pipeline(int64_t step, dist::Communicator &c
   const int rank = communicator.rank();
   // Rank 0 makes the directory, everyone writes its part, rank 0 merges the
   // index and publishes; the barriers order the three.
-  std::string tmp_dir = path_of(step) + kTmpSuffix;
+  std::string tmp_dir = tmp_path_of(step);
   if (rank == 0)
     begin_save(step);
   communicator.barrier();

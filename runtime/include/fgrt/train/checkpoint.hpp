@@ -143,6 +143,8 @@ public:
   const std::string &directory() const { return root_; }
 
 private:
+  /// Where checkpoint `step` is written before it is published.
+  std::string tmp_path_of(int64_t step) const;
   /// Creates a fresh `.tmp` directory for checkpoint `step`; returns it.
   std::string begin_save(int64_t step) const;
   /// Checksums, syncs and renames `tmp_dir` into place, then prunes.
