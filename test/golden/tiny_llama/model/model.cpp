@@ -13,11 +13,11 @@
 namespace tiny_llama {
 
 fgcc::nn::CausalLM build_model(const ModelArgs &/*args*/) {
-  // models/llama.yaml:33
+  // models/llama.yaml:26
   auto input_encoder_options = fgcc::nn::InputEncoderOptions(/*d_model=*/256, /*vocab_size=*/2000).dropout(0.0);
   auto input_encoder = fgcc::nn::InputEncoder(input_encoder_options);
 
-  // models/llama.yaml:22
+  // models/feedforward/swiglu.yaml:4
   auto feedforward_factory = []() {
     auto options = fgcc::nn::GLUFeedforwardLayerOptions(/*d_model=*/256, /*d_feedforward=*/768)
         .activation("silu")
@@ -25,13 +25,13 @@ fgcc::nn::CausalLM build_model(const ModelArgs &/*args*/) {
     return torch::nn::AnyModule(fgcc::nn::GLUFeedforwardLayer(options));
   };
 
-  // models/llama.yaml:9
+  // models/attention/rope.yaml:8
   auto rope_options = fgcc::nn::RotaryPEOptions(/*hidden_size=*/256, /*num_attention_heads=*/4)
       .max_position_embeddings(2048)
       .rope_theta(10000.0);
   auto rope = fgcc::nn::RotaryPE(rope_options);
 
-  // models/llama.yaml:17
+  // models/attention/rope.yaml:13
   auto attention_factory = [rope]() {
     auto options = fgcc::nn::CausalMultiheadAttnOptions(/*d_model=*/256, /*num_heads=*/4)
         .num_kv_heads(4)
@@ -39,24 +39,24 @@ fgcc::nn::CausalLM build_model(const ModelArgs &/*args*/) {
     return torch::nn::AnyModule(fgcc::nn::CausalMultiheadAttn(options));
   };
 
-  // models/llama.yaml:14
+  // models/llama.yaml:16
   auto norm_factory = []() {
     auto options = fgcc::nn::RMSNormOptions(/*normalized_shape=*/256).eps(1e-05);
     return torch::nn::AnyModule(fgcc::nn::RMSNorm(options));
   };
 
-  // models/llama.yaml:27
+  // models/llama.yaml:20
   auto layer_factory = [attention_factory, feedforward_factory, norm_factory]() {
     auto options = fgcc::nn::PreLNLayerOptions(feedforward_factory, attention_factory, norm_factory).dropout(0.0);
     return torch::nn::AnyModule(fgcc::nn::PreLNLayer(options));
   };
 
-  // models/llama.yaml:37
+  // models/llama.yaml:35
   auto layer_stack_options = fgcc::nn::LayerStackOptions(layer_factory, /*num_hidden_layers=*/4)
       .post_norm_factory(norm_factory);
   auto layer_stack = fgcc::nn::LayerStack(layer_stack_options);
 
-  // models/llama.yaml:32
+  // models/llama.yaml:25
   auto model = fgcc::nn::CausalLM(fgcc::nn::CausalLMOptions(input_encoder, layer_stack));
   return model;
 }

@@ -24,10 +24,10 @@ fgcc::nn::CausalLMStage build_stage_2(const ModelArgs &/*args*/) {
   // program's seed, so the pipeline stages build these same weights.
   const int64_t seed = fgcc::nn::current_init_seed();
 
-  // models/llama.yaml:33
+  // models/llama.yaml:26
   auto input_encoder_options = fgcc::nn::InputEncoderOptions(/*d_model=*/256, /*vocab_size=*/2000).dropout(0.0);
 
-  // models/llama.yaml:22
+  // models/feedforward/swiglu.yaml:4
   auto feedforward_factory = []() {
     auto options = fgcc::nn::GLUFeedforwardLayerOptions(/*d_model=*/256, /*d_feedforward=*/768)
         .activation("silu")
@@ -35,14 +35,14 @@ fgcc::nn::CausalLMStage build_stage_2(const ModelArgs &/*args*/) {
     return torch::nn::AnyModule(fgcc::nn::GLUFeedforwardLayer(options));
   };
 
-  // models/llama.yaml:9
+  // models/attention/rope.yaml:8
   auto rope_options = fgcc::nn::RotaryPEOptions(/*hidden_size=*/256, /*num_attention_heads=*/4)
       .max_position_embeddings(2048)
       .rope_theta(10000.0);
   fgcc::nn::seed_piece(seed, "rope");
   auto rope = fgcc::nn::RotaryPE(rope_options);
 
-  // models/llama.yaml:17
+  // models/attention/rope.yaml:13
   auto attention_factory = [rope]() {
     auto options = fgcc::nn::CausalMultiheadAttnOptions(/*d_model=*/256, /*num_heads=*/4)
         .num_kv_heads(4)
@@ -50,19 +50,19 @@ fgcc::nn::CausalLMStage build_stage_2(const ModelArgs &/*args*/) {
     return torch::nn::AnyModule(fgcc::nn::CausalMultiheadAttn(options));
   };
 
-  // models/llama.yaml:14
+  // models/llama.yaml:16
   auto norm_factory = []() {
     auto options = fgcc::nn::RMSNormOptions(/*normalized_shape=*/256).eps(1e-05);
     return torch::nn::AnyModule(fgcc::nn::RMSNorm(options));
   };
 
-  // models/llama.yaml:27
+  // models/llama.yaml:20
   auto layer_factory = [attention_factory, feedforward_factory, norm_factory]() {
     auto options = fgcc::nn::PreLNLayerOptions(feedforward_factory, attention_factory, norm_factory).dropout(0.0);
     return torch::nn::AnyModule(fgcc::nn::PreLNLayer(options));
   };
 
-  // models/llama.yaml:37
+  // models/llama.yaml:35
   auto layer_stack_options = fgcc::nn::LayerStackOptions(layer_factory, /*num_hidden_layers=*/4)
       .post_norm_factory(norm_factory)
       .init_seed(seed);
