@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Trains the configs of one example project the way its README reports
+# them, one after another, and prints the summary table.
+#
+#   tools/run-example.sh examples/tiny_experiments/attention [CONFIG.yaml...]
+#
+# Every config trains with `fgcc train` from the directory given by
+# FGCC_RUNS_DIR (default build/example-runs/<project>), so its
+# output_models/<name> lands there; extra program options go in
+# FGCC_TRAIN_ARGS. Configs whose meta sets nproc_per_node > 1 start under
+# fgrun (fgcc train does that). The default is every config of the project.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+fgcc=${FGCC:-$root/build/bin/fgcc}
+project=$(cd "$1" && pwd)
+shift
+name=$(basename "$project")
+runs=${FGCC_RUNS_DIR:-$root/build/example-runs/$name}
+mkdir -p "$runs"
+
+configs=("$@")
+if [ ${#configs[@]} -eq 0 ]; then
+  for f in "$project"/templates/configs/*.yaml; do configs+=("$(basename "$f")"); done
+fi
+
+for c in "${configs[@]}"; do
+  echo "== $name/$c"
+  # One generated project per config; a second run of an unchanged config
+  # reuses its build.
+  (cd "$runs" && "$fgcc" -p "$project" -t "$c" train -o "$runs/build/${c%.yaml}" -- ${FGCC_TRAIN_ARGS:-} \
+    > "$runs/${c%.yaml}.log" 2>&1) || { echo "failed: see $runs/${c%.yaml}.log"; exit 1; }
+done
+python3 "$root/tools/example_summary.py" "$runs"/output_models/*
