@@ -192,6 +192,10 @@ std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
     for (const Param &p : direct->params)
       if (!isOptionsParam(p, sig.options))
         sig.positional.push_back(p);
+    // `Component(first, options)`, such as an LR scheduler built on its
+    // optimizer: like an optimizer's parameters, the first argument goes
+    // to the component and the rest of the call configures the options.
+    sig.takesParameters = sig.options && direct->params.size() == 2 && isOptionsParam(direct->params[1], sig.options);
   }
   // Keywords: constructor parameters and TORCH_ARG options.
   // First spelling wins, so the positional's name and doc take precedence

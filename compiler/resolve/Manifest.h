@@ -58,8 +58,10 @@ struct Signature {
   std::vector<Param> positional;      ///< in order
   std::vector<Param> keywords;        ///< every accepted keyword
   std::vector<std::string> required;  ///< keywords/positionals without a default
-  /// Optimizers: the first constructor parameter (the parameters to
-  /// optimise) is supplied by the trainer, not by the config.
+  /// Optimizers, and components built as `Component(first, options)` such
+  /// as LR schedulers: the first constructor parameter (the parameters to
+  /// optimise, the optimizer) is supplied by the trainer, not by the
+  /// config, and goes to the component rather than to its options.
   bool takesParameters = false;
 };
 
