@@ -9,6 +9,9 @@
 # output_models/<name> lands there; extra program options go in
 # FGCC_TRAIN_ARGS. Configs whose meta sets nproc_per_node > 1 start under
 # fgrun (fgcc train does that). The default is every config of the project.
+# All configs generate into one directory (FGCC_GENERATED_DIR, default
+# build/example-runs/generated), so the runtime is compiled once and a
+# config that changes only hyperparameters rebuilds only its main.cpp.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 fgcc=${FGCC:-$root/build/bin/fgcc}
@@ -16,6 +19,7 @@ project=$(cd "$1" && pwd)
 shift
 name=$(basename "$project")
 runs=${FGCC_RUNS_DIR:-$root/build/example-runs/$name}
+generated=${FGCC_GENERATED_DIR:-$root/build/example-runs/generated}
 mkdir -p "$runs"
 
 configs=("$@")
@@ -25,9 +29,7 @@ fi
 
 for c in "${configs[@]}"; do
   echo "== $name/$c"
-  # One generated project per config; a second run of an unchanged config
-  # reuses its build.
-  (cd "$runs" && "$fgcc" -p "$project" -t "$c" train -o "$runs/build/${c%.yaml}" -- ${FGCC_TRAIN_ARGS:-} \
+  (cd "$runs" && "$fgcc" -p "$project" -t "$c" train -o "$generated" -- ${FGCC_TRAIN_ARGS:-} \
     > "$runs/${c%.yaml}.log" 2>&1) || { echo "failed: see $runs/${c%.yaml}.log"; exit 1; }
 done
 python3 "$root/tools/example_summary.py" "$runs"/output_models/*
