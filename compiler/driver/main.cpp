@@ -268,7 +268,8 @@ int main(int argc, char **argv) {
     for (CLI::App *sub : {pp, trefs, graphCmd, targetsCmd, checkCmd, planCmd})
       for (const std::string &e : sub->remaining())
         leftover.push_back(e);
-    if (opts.request.path.empty())
+    // With -t naming the config, a value CLI11 put there is a stray one too.
+    if (opts.request.path.empty() && opts.request.templateName.empty())
       opts.request.path = appPath;
     else if (!appPath.empty())
       leftover.push_back(appPath);
