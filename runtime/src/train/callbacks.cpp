@@ -140,6 +140,19 @@ public:
       bar_->write_line("Saving checkpoint at " + dir);
   }
 
+  void on_text(const TrainerState &, const std::string &tag, const std::vector<std::string> &entries) override {
+    // One line per entry, its newlines shown as `\n`, so each stays one line.
+    for (const std::string &entry : entries) {
+      std::string line = tag + ": ";
+      for (char c : entry)
+        line += c == '\n' ? std::string("\\n") : std::string(1, c);
+      if (bar_)
+        bar_->write_line(line);
+      else
+        std::cout << line << "\n" << std::flush;
+    }
+  }
+
   void on_train_end(const TrainerState &, TrainerControl &, const Metrics &final_metrics) override {
     if (bar_)
       bar_->close();
@@ -213,6 +226,14 @@ public:
   void on_evaluate(const TrainerState &state, TrainerControl &, const Metrics &metrics) override {
     writer_.add_scalar("eval-loss", metric(metrics, "eval_loss"), state.global_step);
     writer_.add_scalar("eval-perplexity", metric(metrics, "eval_perplexity"), state.global_step);
+    writer_.flush();
+  }
+  void on_text(const TrainerState &state, const std::string &tag, const std::vector<std::string> &entries) override {
+    // The reference's separator between the entries of one text (Markdown).
+    std::string text;
+    for (const std::string &entry : entries)
+      text += entry + "\n\n---\n\n";
+    writer_.add_text(tag, text, state.global_step);
     writer_.flush();
   }
   void on_train_end(const TrainerState &state, TrainerControl &, const Metrics &final_metrics) override {

@@ -162,7 +162,9 @@ PreparedData prepare_data(const DatasetOptions &options, const TrainingArguments
                                                      .eval_fraction(options.eval_fraction())
                                                      .seed(seed));
   PreparedData prepared;
-  tokenizer::Tokenizer tok = obtain_tokenizer(options, split.train, args.output_dir(), prepared.tokenizer_dir);
+  prepared.tokenizer = std::make_shared<const tokenizer::Tokenizer>(
+      obtain_tokenizer(options, split.train, args.output_dir(), prepared.tokenizer_dir));
+  const tokenizer::Tokenizer &tok = *prepared.tokenizer;
   prepared.vocab_size = tok.vocab_size();
   prepared.train_documents = static_cast<int64_t>(split.train.size());
   prepared.eval_documents = static_cast<int64_t>(split.eval.size());

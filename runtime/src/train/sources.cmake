@@ -7,6 +7,7 @@ list(APPEND FGRT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/trainer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pipeline_trainer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/callbacks.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/textgen_callback.cpp
   ${CMAKE_CURRENT_LIST_DIR}/program.cpp
 )
 include(${CMAKE_CURRENT_LIST_DIR}/logging/sources.cmake)

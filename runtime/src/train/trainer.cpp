@@ -9,6 +9,7 @@
 
 #include "fgrt/dist/data_parallel.hpp"
 #include "fgrt/optim/lr_scheduler.hpp"
+#include "fgrt/tokenizer/tokenizer.hpp"
 #include "fgrt/train/logging/throughput.hpp"
 #include "pipeline_state.hpp"
 
@@ -107,6 +108,44 @@ Trainer::Trainer(TrainerOptions options)
   if (!train_data_)
     prepare_data_streams();
   setup();
+  announce_model();
+}
+
+void Trainer::announce_model() {
+  ModelAccess access;
+  access.device = device_;
+  if (options_.communicator()) {
+    access.rank = options_.communicator()->rank();
+    access.world_size = options_.communicator()->world_size();
+  }
+  if (!pipelined()) {
+    access.forward = [this](const torch::Tensor &input_ids, const torch::Tensor &attention_mask,
+                            const torch::Tensor &position_ids) {
+      return options_.model().forward<torch::Tensor>(input_ids, attention_mask, position_ids);
+    };
+    access.module = model_.get();
+  }
+  if (tokenizer_) {
+    // Prompts start as training documents do: the packer put BOS first.
+    access.encode = [tok = tokenizer_](const std::string &text) {
+      std::vector<int64_t> ids;
+      if (std::optional<int64_t> bos = tok->bos_token_id())
+        ids.push_back(*bos);
+      std::vector<int64_t> body = tok->encode(text, /*add_special_tokens=*/false);
+      ids.insert(ids.end(), body.begin(), body.end());
+      return ids;
+    };
+    access.decode = [tok = tokenizer_](const std::vector<int64_t> &ids) {
+      return tok->decode(ids, /*skip_special_tokens=*/true);
+    };
+    access.eos_token_id = tokenizer_->eos_token_id();
+  }
+  access.log_text = [this](const std::string &tag, const std::vector<std::string> &entries) {
+    TrainerControl control;
+    dispatch(control, [&](TrainerCallback &c, TrainerControl &) { c.on_text(state_, tag, entries); });
+  };
+  TrainerControl control;
+  dispatch(control, [&](TrainerCallback &c, TrainerControl &) { c.on_model_ready(access); });
 }
 
 void Trainer::build_model() {
@@ -139,6 +178,7 @@ void Trainer::prepare_data_streams() {
     PreparedData data = prepare_data(options_.data(), options_.args());
     train_data_ = std::move(data.train);
     eval_data_ = std::move(data.eval);
+    tokenizer_ = std::move(data.tokenizer);
     return;
   }
   // Data parallel: every rank builds the stream of global batches and
@@ -155,6 +195,7 @@ void Trainer::prepare_data_streams() {
   comm->barrier();
   if (comm->rank() != 0)
     data = prepare_data(options_.data(), global);
+  tokenizer_ = std::move(data.tokenizer);
   if (pipelined()) {
     train_data_ = std::move(data.train);
     eval_data_ = std::move(data.eval);
@@ -167,6 +208,25 @@ void Trainer::prepare_data_streams() {
 
 // ---------------------------------------------------------------------------
 // Setup
+
+namespace {
+
+/// The optimizer the options ask for: from optimizer_factory over `params`,
+/// from named_optimizer_factory over what `named` returns (asked only
+/// then), or, with neither, AdamW at lr 1e-3 and weight decay 0.01.
+std::unique_ptr<torch::optim::Optimizer>
+build_optimizer(const TrainerOptions &options, const std::vector<torch::Tensor> &params,
+                const std::function<torch::OrderedDict<std::string, torch::Tensor>()> &named) {
+  if (options.optimizer_factory() && options.named_optimizer_factory())
+    throw std::invalid_argument("the trainer has both optimizer_factory and named_optimizer_factory: set one");
+  if (options.named_optimizer_factory())
+    return options.named_optimizer_factory()(named());
+  if (options.optimizer_factory())
+    return options.optimizer_factory()(params);
+  return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(1e-3).weight_decay(0.01));
+}
+
+} // namespace
 
 void Trainer::setup() {
   const TrainingArguments &args = options_.args();
@@ -201,9 +261,9 @@ void Trainer::setup() {
     dist::broadcast_module(*options_.communicator(), model);
     averager_ = std::make_unique<dist::GradientAverager>(options_.communicator(), params);
   }
-  optimizer_ = options_.optimizer_factory()
-                   ? options_.optimizer_factory()(params)
-                   : std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(1e-3).weight_decay(0.01));
+  optimizer_ = build_optimizer(options_, params, [&] {
+    return pipelined() ? pipeline_->named_parameters() : model.named_parameters();
+  });
   scheduler_ = options_.lr_scheduler_factory() ? options_.lr_scheduler_factory()(*optimizer_)
                                                : std::make_unique<ConstantScheduler>(*optimizer_);
   checkpoints_ = std::make_unique<CheckpointManager>(args.output_dir(), args.save_total_limit());

@@ -13,6 +13,10 @@
 //                      eval-perplexity, tokens-per-second, and text entries
 //                      training_info and train_results
 //
+// The console and TensorBoard loggers show the text entries other callbacks
+// publish (on_text, e.g. TextgenCallback's `eval-text`): the console one
+// line per entry, TensorBoard one text entry per publication.
+//
 // Each log record also carries `tokens_per_second` (label tokens over the
 // wall time since the previous log) and, when the model's shape is known,
 // `mfu` against TrainingArguments::peak_flops.

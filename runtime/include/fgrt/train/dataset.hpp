@@ -20,6 +20,10 @@
 #include <memory>
 #include <string>
 
+namespace fgrt::tokenizer {
+class Tokenizer;
+}
+
 namespace fgrt::train {
 
 class BatchStream;
@@ -59,6 +63,8 @@ struct PreparedData {
   int64_t train_documents = 0, eval_documents = 0;
   int64_t train_tokens = 0; ///< tokens in the training blocks
   std::string tokenizer_dir; ///< where the tokenizer was saved or read
+  /// The tokenizer itself (text generation during training uses it).
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer;
 };
 
 /// Builds the training and eval streams (batch sizes from `args`). Throws

@@ -68,6 +68,9 @@ class LRScheduler;
 namespace fgrt::dist {
 class GradientAverager;
 }
+namespace fgrt::tokenizer {
+class Tokenizer;
+}
 
 namespace fgrt::train {
 
@@ -117,16 +120,51 @@ struct TrainerState {
 /// Metric name -> value, in the order they were added.
 using Metrics = std::vector<std::pair<std::string, double>>;
 
+/// What a callback may use of the model and the tokenizer (the reference
+/// hands both to every event; here they come once, to on_model_ready). A
+/// view: it owns nothing and is valid while the trainer lives.
+struct ModelAccess {
+  /// The causal LM's call: (input_ids, attention_mask, position_ids) -> logits [B, T, V].
+  using Forward = std::function<torch::Tensor(const torch::Tensor &, const torch::Tensor &, const torch::Tensor &)>;
+  /// The whole model's forward; empty in a pipeline run, where no rank holds
+  /// the whole model.
+  Forward forward;
+  /// The model as a module (eval/train mode); null when `forward` is empty.
+  torch::nn::Module *module = nullptr;
+  /// Where the model's tensors live.
+  torch::Device device = torch::kCPU;
+  /// Token ids of a text as a training document starts (BOS first when the
+  /// tokenizer has one); empty when the program made its own batches and so
+  /// there is no tokenizer.
+  std::function<std::vector<int64_t>(const std::string &)> encode;
+  /// The text of token ids, special tokens left out; empty with `encode`.
+  std::function<std::string(const std::vector<int64_t> &)> decode;
+  /// The tokenizer's end-of-sequence token, if it has one.
+  std::optional<int64_t> eos_token_id;
+  /// This process's rank among `world_size` (0 of 1 for one process).
+  int rank = 0;
+  int world_size = 1;
+  /// Hands a text entry to every callback's on_text at the current step
+  /// (the console and TensorBoard loggers show it).
+  std::function<void(const std::string &tag, const std::vector<std::string> &entries)> log_text;
+};
+
 /// The callback protocol (HF's events). Default handlers do nothing.
 class TrainerCallback {
 public:
   virtual ~TrainerCallback() = default;
+  /// Once, when the trainer has built its model (on its device, resumed if
+  /// asked) and tokenizer; the only way a callback reaches them.
+  virtual void on_model_ready(const ModelAccess &) {}
   virtual void on_train_begin(const TrainerState &, TrainerControl &) {}
   virtual void on_step_end(const TrainerState &, TrainerControl &) {}
   virtual void on_log(const TrainerState &, TrainerControl &, const Metrics &) {}
   virtual void on_evaluate(const TrainerState &, TrainerControl &, const Metrics &) {}
   virtual void on_save(const TrainerState &, TrainerControl &, const std::string & /*checkpoint*/) {}
   virtual void on_train_end(const TrainerState &, TrainerControl &, const Metrics & /*final metrics*/) {}
+  /// A text entry some callback published through ModelAccess::log_text:
+  /// `entries` are its separate items (one per prompt, say).
+  virtual void on_text(const TrainerState &, const std::string & /*tag*/, const std::vector<std::string> & /*entries*/) {}
 };
 
 /// Builds the optimizer over the model's parameters.
@@ -144,6 +182,12 @@ struct TrainerOptions {
   /// (Spelled out rather than OptimizerFactory: configs see this type.)
   TORCH_ARG(std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<torch::Tensor>)>,
             optimizer_factory) = nullptr;
+  /// Builds the optimizer from the parameters by name (Module::named_parameters();
+  /// in a pipeline run, this rank's stages under the whole model's names):
+  /// what optimizers that route by name, like Multiopt, need. Set this or
+  /// optimizer_factory, not both.
+  TORCH_ARG(std::function<std::unique_ptr<torch::optim::Optimizer>(const torch::OrderedDict<std::string, torch::Tensor> &)>,
+            named_optimizer_factory) = nullptr;
   /// Builds the LR scheduler; unset: a constant learning rate.
   TORCH_ARG(std::function<std::unique_ptr<optim::LRScheduler>(torch::optim::Optimizer &)>,
             lr_scheduler_factory) = nullptr;
@@ -213,6 +257,8 @@ private:
   };
   void build_model();
   void setup();
+  /// Tells the callbacks what they may use of the model and tokenizer.
+  void announce_model();
   void resume(const std::string &checkpoint);
   // Pipeline parallel (pipeline_trainer.cpp).
   void build_pipeline_stages();
@@ -243,6 +289,9 @@ private:
   std::shared_ptr<torch::nn::Module> model_;
   std::unique_ptr<PipelineState> pipeline_;
   std::shared_ptr<BatchStream> train_data_, eval_data_;
+  /// The tokenizer of the prepared data; null when the program made its own
+  /// streams.
+  std::shared_ptr<const tokenizer::Tokenizer> tokenizer_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::unique_ptr<optim::LRScheduler> scheduler_;
   std::unique_ptr<CheckpointManager> checkpoints_;
