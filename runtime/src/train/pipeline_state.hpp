@@ -22,6 +22,10 @@ struct Trainer::PipelineState {
   std::unique_ptr<dist::PipelineExecutor> executor;
   /// Width of the activations between stages (the model's d_model).
   int64_t hidden_size = 0;
+
+  /// The parameters of this rank's stages by the whole model's names (the
+  /// names a stage builder gives them), in stage order.
+  torch::OrderedDict<std::string, torch::Tensor> named_parameters() const;
 };
 
 } // namespace fgrt::train

@@ -185,6 +185,19 @@ std::vector<CheckpointManager::StageState> Trainer::pipeline_stage_states() cons
   return states;
 }
 
+torch::OrderedDict<std::string, torch::Tensor> Trainer::PipelineState::named_parameters() const {
+  torch::OrderedDict<std::string, torch::Tensor> named;
+  for (const auto &[index, stage] : stages)
+    for (const auto &p : stage.ptr()->named_parameters()) {
+      // Stages of one rank hold disjoint pieces of the model; a name twice
+      // would hand one tensor to two optimizer routes.
+      if (named.contains(p.key()))
+        throw std::logic_error("pipeline: parameter '" + p.key() + "' is held by two stages of this rank");
+      named.insert(p.key(), p.value());
+    }
+  return named;
+}
+
 void Trainer::load_pipeline_weights(const std::string &checkpoint) {
   // Each rank takes its stages' tensors out of the whole model's
   // checkpoint; the others are other ranks' business.

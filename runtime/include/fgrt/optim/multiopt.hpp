@@ -7,7 +7,10 @@
 // A typical use sends the 2-D weights to Muon or Apollo and the biases,
 // norms and embeddings to AdamW. A parameter no route matches is an error
 // naming it, so nothing is silently left untrained; a route no parameter
-// matches builds no child.
+// matches builds no child. A config writes the routes as
+// `!singleton:fgrt.optim:MultioptRoute` entries and gives the Multiopt
+// partial to the Trainer's named_optimizer_factory, which supplies
+// named_parameters (stdlib-templates/optimizers/muon.yaml).
 //
 // step() runs every child's step (the closure, if any, is evaluated once by
 // Multiopt); zero_grad() of the base class clears every routed parameter.
@@ -32,6 +35,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fgrt::optim {
@@ -41,6 +45,13 @@ using OptimizerFactory = std::function<std::unique_ptr<torch::optim::Optimizer>(
 
 /// One route of a Multiopt.
 struct MultioptRoute {
+  /// A route as configs write it (`!singleton:fgrt.optim:MultioptRoute`
+  /// with name, pattern and factory). The factory's type is spelled out
+  /// rather than OptimizerFactory because configs see this type.
+  MultioptRoute(std::string name, std::string pattern,
+                std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<torch::Tensor>)> factory)
+      : name(std::move(name)), pattern(std::move(pattern)), factory(std::move(factory)) {}
+
   /// Names the child optimizer in errors and checkpoints (unique).
   std::string name;
   /// ECMAScript regex searched for in each parameter name.
