@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "fgrt/train/program.hpp"
+#include "error_text.hpp"
 
 #include "fgrt/train/callbacks.hpp"
 #include "fgrt/train/dataset.hpp"
@@ -50,9 +51,6 @@ CLI::Validator at_least(int64_t minimum) {
       },
       minimum == 0 ? "INT>=0" : "INT>=" + std::to_string(minimum));
 }
-
-/// The first line of a LibTorch error (the rest is a C++ backtrace).
-std::string first_line(const std::string &message) { return message.substr(0, message.find('\n')); }
 
 } // namespace
 

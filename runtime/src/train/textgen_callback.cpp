@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "fgrt/train/textgen_callback.hpp"
+#include "error_text.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -82,9 +83,6 @@ std::string continuation_text(const ModelAccess &access, const std::vector<int64
   std::string text = access.decode(ids);
   return !text.empty() && text.front() == ' ' ? text.substr(1) : text;
 }
-
-/// A message's first line (LibTorch's carry their context below it).
-std::string first_line(const std::string &message) { return message.substr(0, message.find('\n')); }
 
 void check_options(const TextgenCallbackOptions &o) {
   auto fail = [](const std::string &what) { throw std::invalid_argument("TextgenCallback: " + what); };
