@@ -50,6 +50,12 @@ std::string renderConstruction(const Construction &c, size_t indent);
 std::string renderValue(const ArgValue &v, size_t indent) {
   if (v.kind == ArgValue::Kind::Inline)
     return renderConstruction(*v.construction, indent);
+  if (v.kind == ArgValue::Kind::List) {
+    std::string text;
+    for (const ArgValue &item : v.items)
+      text += (text.empty() ? "" : ", ") + renderValue(item, indent);
+    return "{" + text + "}";
+  }
   return v.anyModule ? "torch::nn::AnyModule(" + v.text + ")" : v.text;
 }
 
@@ -65,19 +71,34 @@ std::string renderCtorArg(const NamedArg &a, size_t indent) {
 
 /// `Holder(Options(ctor...).setter(v)...)`. Setters go on lines of their
 /// own, indented below the statement, when the one-line form is too wide.
-/// `Component(ctor args...)` without setters.
-std::string renderCtorCall(const std::string &cls, const Construction &c, size_t indent) {
+/// The constructor arguments of `c`, comma-separated.
+std::string renderCtorArgs(const Construction &c, size_t indent) {
   std::string ctor;
   // An optimizer's parameters go to the optimizer, not to its options.
   for (size_t i = c.takesParameters ? 1 : 0; i < c.ctorArgs.size(); ++i)
     ctor += (ctor.empty() ? "" : ", ") + renderCtorArg(c.ctorArgs[i], indent);
-  return cls + "(" + ctor + ")";
+  return ctor;
+}
+
+/// `Component(ctor args...)` without setters.
+std::string renderCtorCall(const std::string &cls, const Construction &c, size_t indent) {
+  return cls + "(" + renderCtorArgs(c, indent) + ")";
+}
+
+/// `Component(`, or `std::make_unique<Component>(` / `std::make_shared<...>(`
+/// for one built on the heap.
+std::string heapOpen(const Construction &c) {
+  if (c.makeUnique)
+    return "std::make_unique<" + c.component + ">(";
+  if (c.makeShared)
+    return "std::make_shared<" + c.component + ">(";
+  return c.component + "(";
 }
 
 /// The opening of the object built around the options: `Module(`, or
 /// `std::make_unique<Optimizer>(params, ` for a heap-built optimizer.
 std::string componentOpen(const Construction &c, size_t indent) {
-  std::string open = c.makeUnique ? "std::make_unique<" + c.component + ">(" : c.component + "(";
+  std::string open = heapOpen(c);
   if (c.takesParameters && !c.ctorArgs.empty())
     open += renderCtorArg(c.ctorArgs[0], indent) + ", ";
   return open;
@@ -85,7 +106,8 @@ std::string componentOpen(const Construction &c, size_t indent) {
 
 std::string renderConstruction(const Construction &c, size_t indent) {
   bool viaOptions = !c.options.empty() || c.optionsOnly;
-  std::string head = renderCtorCall(c.optionsOnly ? c.component : viaOptions ? c.options : c.component, c, indent);
+  std::string head = viaOptions ? renderCtorCall(c.optionsOnly ? c.component : c.options, c, indent)
+                                : heapOpen(c) + renderCtorArgs(c, indent) + ")";
   std::vector<std::string> setters;
   for (const NamedArg &s : c.setters)
     setters.push_back("." + s.name + "(" + renderValue(s.value, indent + 4) + ")");
@@ -107,20 +129,26 @@ std::string renderConstruction(const Construction &c, size_t indent) {
   return text + close;
 }
 
+void collectLocals(const Construction &c, std::set<std::string> &out, bool &usesArgs);
+
+/// The locals one value refers to (see collectLocals).
+void collectValueLocals(const ArgValue &v, std::set<std::string> &out, bool &usesArgs) {
+  if (v.kind == ArgValue::Kind::Local)
+    out.insert(v.text);
+  else if (v.kind == ArgValue::Kind::Var)
+    usesArgs = true;
+  else if (v.kind == ArgValue::Kind::Inline)
+    collectLocals(*v.construction, out, usesArgs);
+  for (const ArgValue &item : v.items)
+    collectValueLocals(item, out, usesArgs);
+}
+
 /// The locals a construction refers to, for a lambda's capture list.
 void collectLocals(const Construction &c, std::set<std::string> &out, bool &usesArgs) {
-  auto visit = [&](const NamedArg &a) {
-    if (a.value.kind == ArgValue::Kind::Local)
-      out.insert(a.value.text);
-    else if (a.value.kind == ArgValue::Kind::Var)
-      usesArgs = true;
-    else if (a.value.kind == ArgValue::Kind::Inline)
-      collectLocals(*a.value.construction, out, usesArgs);
-  };
   for (const NamedArg &a : c.ctorArgs)
-    visit(a);
+    collectValueLocals(a.value, out, usesArgs);
   for (const NamedArg &a : c.setters)
-    visit(a);
+    collectValueLocals(a.value, out, usesArgs);
 }
 
 /// The options object of a construction alone, with its setters one per
@@ -340,6 +368,12 @@ nlohmann::ordered_json valueJson(const ArgValue &v) {
     return {{"var", v.text.substr(5)}};
   case ArgValue::Kind::Inline:
     return {{"factory", constructionJson(*v.construction)}};
+  case ArgValue::Kind::List: {
+    nlohmann::ordered_json items = nlohmann::ordered_json::array();
+    for (const ArgValue &item : v.items)
+      items.push_back(valueJson(item));
+    return items;
+  }
   }
   return nullptr;
 }

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
@@ -77,6 +78,26 @@ std::vector<std::string> splitTopLevel(const std::string &list) {
 std::string optionalOf(const std::string &type) {
   std::string inner = templateArg(type, "c10::optional");
   return inner.empty() ? templateArg(type, "std::optional") : inner;
+}
+
+/// `T` of a `std::vector<std::shared_ptr<T>>`: a list of objects the program
+/// builds and hands on (a trainer's callbacks); else empty.
+std::string sharedListElementOf(const std::string &type) {
+  std::string element = templateArg(type, "std::vector");
+  return element.empty() ? "" : templateArg(py::strip(element), "std::shared_ptr");
+}
+
+/// `TextgenCallback` -> `textgen_callback`: a local's name from its class.
+std::string snakeCaseName(const std::string &cppName) {
+  size_t colon = cppName.rfind(':');
+  std::string name = colon == std::string::npos ? cppName : cppName.substr(colon + 1), out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (std::isupper(c) && i > 0 && !std::isupper(static_cast<unsigned char>(name[i - 1])))
+      out += '_';
+    out += static_cast<char>(std::tolower(c));
+  }
+  return out;
 }
 
 /// The element type of the list-like parameter types a YAML list fills,
@@ -445,7 +466,35 @@ private:
     }
     if (v.isCallable())
       return callableValue(v, type, p);
+    if ((v.kind == Kind::List || v.kind == Kind::Tuple) && !sharedListElementOf(type).empty())
+      return sharedObjects(v, p);
     return literal(v, type, p);
+  }
+
+  /// A list of shared objects (`callbacks:`): each item a !singleton (one
+  /// object, however many places name it) or a !factory, built with
+  /// std::make_shared. Whether each is of the element class is left to the
+  /// C++ compiler.
+  ArgValue sharedObjects(const Node &list, const resolve::Param &p) {
+    ArgValue out{ArgValue::Kind::List, "", nullptr, ""};
+    for (const Node *item : list.items) {
+      const resolve::Resolution *r = item->isCallable() ? componentOf(*item) : nullptr;
+      if (!r || item->callKind == graph::CallKind::Partial)
+        fail(*item, "each item of '" + p.name + "' (" + p.type +
+                        ") must be a !singleton or !factory of a component of the manifest");
+      if (item->callKind == graph::CallKind::Factory) {
+        auto c = std::make_shared<Construction>(construct(*item, *r, {}));
+        c->makeShared = true;
+        out.items.push_back(ArgValue{ArgValue::Kind::Inline, "", c, ""});
+        continue;
+      }
+      std::string name = singletonLocal(*item, snakeCaseName(r->cppName));
+      for (Local &local : plan_.locals)
+        if (local.name == name)
+          local.construction.makeShared = true;
+      out.items.push_back(ArgValue{ArgValue::Kind::Local, name, nullptr, ""});
+    }
+    return out;
   }
 
   /// A call as an argument: a singleton's local, a partial's lambda, or a
@@ -545,6 +594,12 @@ private:
 std::string printArg(const ArgValue &v) {
   if (v.kind == ArgValue::Kind::Inline)
     return "factory " + v.construction->component;
+  if (v.kind == ArgValue::Kind::List) {
+    std::string text;
+    for (const ArgValue &item : v.items)
+      text += (text.empty() ? "" : ", ") + printArg(item);
+    return "[" + text + "]";
+  }
   return v.text;
 }
 

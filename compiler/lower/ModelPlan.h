@@ -41,6 +41,7 @@ struct ArgValue {
     Inline,    ///< `construction`, built where it is used (a factory)
     Parameter, ///< `text` names a parameter of the enclosing lambda
     Var,       ///< `text` names a member of the model's arguments (a `!var`)
+    List,      ///< `items`, a braced list of objects (`{callback, ...}`)
   };
   Kind kind = Kind::Literal;
   std::string text;
@@ -49,6 +50,8 @@ struct ArgValue {
   std::string json;
   /// Local: pass the module type-erased (`torch::nn::AnyModule(local)`).
   bool anyModule = false;
+  /// List: the elements, each a Local or an Inline construction.
+  std::vector<ArgValue> items;
 };
 
 /// One named argument of a construction; `param` is the manifest's.
@@ -77,6 +80,9 @@ struct Construction {
   /// Built on the heap (`std::make_unique<Component>(...)`), for receivers
   /// that own what they call (an optimizer factory returns a unique_ptr).
   bool makeUnique = false;
+  /// Built shared (`std::make_shared<Component>(...)`), for receivers that
+  /// hold a list of shared objects (a trainer's callbacks).
+  bool makeShared = false;
   std::string origin; ///< `models/llama.yaml:14`, template-relative
 };
 
