@@ -22,6 +22,8 @@ packages=(
   libpcre2-dev
   # tokenizer NFC normalizer (Unicode normalization tables)
   libutf8proc-dev
+  # `fgcc plot`: loss curves drawn to PNG/SVG (no X11)
+  gnuplot-nox
 )
 
 sudo_cmd=()

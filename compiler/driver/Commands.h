@@ -35,6 +35,8 @@ struct GlobalOptions {
 /// `fgcc train`'s own options.
 struct TrainOptions {
   bool buildOnly = false;               ///< --build-only: stop after the build
+  bool dryRun = false;                  ///< --dry-run: print the command that would train
+  std::string nprocPerNode;             ///< -d N as written; empty: the config meta's nproc_per_node
   std::vector<std::string> programArgs; ///< after `--`: the training program's
 };
 
@@ -59,6 +61,20 @@ struct PlanOptions {
   std::string deviceMemory;    ///< --device-memory GIB: overrides PipelineOptions.device_memory_gib
   std::string schedule;        ///< --schedule: overrides the pipeline's schedule
   std::string microbatches;    ///< --microbatches M: overrides the pipeline's
+};
+
+/// `fgcc plot`'s options as written on the command line (runPlot checks
+/// them; an empty one was not given).
+struct PlotOptions {
+  std::vector<std::string> runDirs;  ///< output_dirs, log directories or trainer_logs.json files
+  std::string output;                ///< -o FILE.png or FILE.svg
+  std::vector<std::string> metrics;  ///< --metric (repeatable); default: loss
+  std::vector<std::string> labels;   ///< --label (one per run); default: the output directory's name
+  std::string title;                 ///< --title
+  bool logY = false;                 ///< --log-y
+  std::string size = "800x500";      ///< --size WxH in pixels
+  std::string smooth;                ///< --smooth N: moving average over N points
+  bool script = false;               ///< --script: print the gnuplot script, do not run gnuplot
 };
 
 /// The integer value of option `name`; a UsageError unless it is a whole
@@ -107,6 +123,10 @@ int runTargets(GlobalOptions &opts, std::ostream &out);
 int runCheck(GlobalOptions &opts, std::ostream &out);
 /// `doc components`: a markdown reference of every callable component.
 int runDocComponents(GlobalOptions &opts, std::ostream &out);
+/// `doc trainer-options`: a markdown reference of the options structs of
+/// namespace fgrt::train that configs build by name (TrainingArguments,
+/// TrainerOptions, ...), each field with its type, default and doc.
+int runDocTrainerOptions(GlobalOptions &opts, std::ostream &out);
 /// `--emit-model -o DIR`: the config's model as a standalone CMake project
 /// in DIR/model; also serves `--emit=lower` (prints the model plan).
 /// `configs/tiny_llama.yaml` -> `tiny_llama`: the C++ namespace of the
@@ -119,9 +139,13 @@ emit::EmitOptions emitOptionsFor(const CheckedConfig &cc);
 int runEmitModel(GlobalOptions &opts, std::ostream &out);
 /// `fgcc CONFIG -o DIR`: the whole training project of a config whose main is a Trainer.
 int runEmitProject(GlobalOptions &opts, std::ostream &out);
-/// `train CONFIG [-o DIR] [-- ARGS]`: emits the project, builds it in
-/// DIR/build (skipped when a build of the same sources exists) and runs
-/// DIR/build/train with ARGS.
+/// Where `fgcc CONFIG -o DIR` and `fgcc train` put the project of the
+/// config `templateName`: -o DIR, else <defaultOutputRoot>/<namespace>.
+std::string projectDirFor(const GlobalOptions &opts, const std::string &templateName);
+/// `train CONFIG [-o DIR] [-d N] [-- ARGS]`: emits the project, builds it
+/// in DIR/build (skipped when a build of the same sources exists) and runs
+/// DIR/build/train with ARGS, under fgrun when the config's
+/// meta.nproc_per_node (or -d) asks for more than one process.
 int runTrain(GlobalOptions &opts, const TrainOptions &train, std::ostream &out);
 /// `schedule --schedule KIND --ranks P --microbatches M`: a pipeline
 /// schedule's simulated per-rank timeline, its validation and its bubble
@@ -133,6 +157,9 @@ int runSchedule(const ScheduleOptions &options, std::ostream &out);
 /// fits, and FLOPs per step; warns on stderr when a stage exceeds the
 /// device's memory (docs/pipeline-parallel.md, "Planning").
 int runPlan(GlobalOptions &opts, const PlanOptions &options, std::ostream &out);
+/// `plot RUN_DIR... -o FILE`: the runs' loss curves (or other logged
+/// metrics) on one chart, drawn by gnuplot.
+int runPlot(const PlotOptions &options, std::ostream &out);
 /// `--emit=PHASE`: stops after one phase and prints its output.
 int runEmit(GlobalOptions &opts, std::ostream &out);
 /// `ls [-r] [DIR...]`: a project's configs with their meta names (spec

@@ -32,6 +32,10 @@ std::string metaField(const resolve::TypedGraph &typed, const std::string &field
 
 } // namespace
 
+std::string projectDirFor(const GlobalOptions &opts, const std::string &templateName) {
+  return opts.outputDir.empty() ? pypath::join(opts.defaultOutputRoot, namespaceOf(templateName)) : opts.outputDir;
+}
+
 int runEmitProject(GlobalOptions &opts, std::ostream &out) {
   std::unique_ptr<CheckedConfig> cc = checkConfig(opts);
   if (reportDiagnostics(cc->diags))
@@ -53,8 +57,7 @@ int runEmitProject(GlobalOptions &opts, std::ostream &out) {
 
   emit::ProjectOptions options;
   options.model = emitOptionsFor(*cc);
-  if (opts.outputDir.empty())
-    opts.outputDir = pypath::join(opts.defaultOutputRoot, options.model.cppNamespace);
+  opts.outputDir = projectDirFor(opts, cc->rendered.templateName);
   options.runtimeDir = runtimeDir();
   options.renderedConfig = cc->rendered.result.text;
   for (const auto &[name, path] : cc->rendered.loaded)

@@ -7,8 +7,14 @@
 // every generated and vendored file, so a changed config, template or
 // runtime rebuilds and nothing else does.
 //
+// A config whose `meta` sets `nproc_per_node: N` (or a command line with
+// `-d N`), N > 1, trains under `fgrun --nproc-per-node N`, as the
+// reference's `forgather train` runs torchrun. `--dry-run` prints the
+// command that would train and touches nothing.
+//
 //===----------------------------------------------------------------------===//
 #include "driver/Commands.h"
+#include "driver/Process.h"
 #include "support/PyPath.h"
 
 #include <nlohmann/json.hpp>
@@ -19,7 +25,6 @@
 #include <fstream>
 #include <iostream>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace fgcc {
@@ -31,58 +36,99 @@ bool isFile(const std::string &path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/// True when `name` is an executable on PATH.
-bool onPath(const std::string &name) {
-  const char *path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0)
-      return true;
-    if (end == std::string::npos)
-      break;
-    start = end + 1;
-  }
-  return false;
-}
-
-std::vector<char *> argvOf(std::vector<std::string> &args) {
-  std::vector<char *> argv;
-  for (std::string &a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return argv;
-}
-
-/// Runs `args` (searched on PATH), its output on fgcc's stderr, and returns
-/// its exit status; a program killed by a signal counts as 128 + signal.
+/// Echoes `args` as fgcc's stderr line (the user sees every step it takes),
+/// runs it and returns its exit status.
 int runChild(std::vector<std::string> args) {
-  std::cerr << "fgcc:";
-  for (const std::string &a : args)
-    std::cerr << " " << a;
-  std::cerr << "\n";
-  std::cerr.flush();
-  std::cout.flush();
-  pid_t pid = ::fork();
-  if (pid < 0)
-    throw FatalError(SourceLoc{}, std::string("cannot start ") + args[0] + ": " + std::strerror(errno));
-  if (pid == 0) {
-    // Build output goes to stderr: stdout is the training program's.
-    ::dup2(STDERR_FILENO, STDOUT_FILENO);
-    std::vector<char *> argv = argvOf(args);
-    ::execvp(argv[0], argv.data());
-    std::cerr << "fgcc: error: cannot run " << args[0] << ": " << std::strerror(errno) << "\n";
-    ::_exit(127);
+  std::cerr << "fgcc: " << shellCommandLine(args) << "\n";
+  return runWithStdoutOnStderr(std::move(args)).status;
+}
+
+/// The value of `field` in the config's `meta` target (a `!dict` call or a
+/// plain mapping), or null.
+const graph::Node *metaValue(const graph::Graph &graph, const std::string &field) {
+  const graph::Node *root = graph.root;
+  if (!root || root->kind != graph::Kind::Dict)
+    return nullptr;
+  for (const auto &[key, meta] : root->entries) {
+    if (key->kind != graph::Kind::Str || key->str != "meta")
+      continue;
+    for (const graph::KeywordArg &kw : meta->kwargs)
+      if (kw.name == field)
+        return kw.value;
+    for (const auto &[name, value] : meta->entries)
+      if (name->kind == graph::Kind::Str && name->str == field)
+        return value;
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      throw FatalError(SourceLoc{}, std::string("lost ") + args[0] + ": " + std::strerror(errno));
-  if (WIFSIGNALED(status))
-    return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
+  return nullptr;
+}
+
+/// More processes than this on one node is a typo, not a plan.
+constexpr int kMaxProcesses = 4096;
+
+/// The processes the config asks for: `meta.nproc_per_node`, like the
+/// reference's `forgather train`; 1 when the meta does not say.
+int metaNprocPerNode(const graph::Graph &graph) {
+  const graph::Node *value = metaValue(graph, "nproc_per_node");
+  if (!value)
+    return 1;
+  if (value->kind != graph::Kind::Int || value->intValue < 1 || value->intValue > kMaxProcesses) {
+    std::string got = value->isScalar() ? graph::scalarRepr(*value) : "a container";
+    throw FatalError(value->loc, "meta.nproc_per_node must be a whole number of processes from 1 to " +
+                                     std::to_string(kMaxProcesses) + ", got " + got);
+  }
+  return static_cast<int>(value->intValue);
+}
+
+/// The processes to train with: `-d N` when given, else the config's.
+int nprocPerNode(const TrainOptions &train, const graph::Graph &graph) {
+  if (train.nprocPerNode.empty())
+    return metaNprocPerNode(graph);
+  int n = parseIntOption("--nproc-per-node", train.nprocPerNode);
+  if (n < 1 || n > kMaxProcesses)
+    throw UsageError("--nproc-per-node expects a number of processes from 1 to " + std::to_string(kMaxProcesses) +
+                     ", got '" + train.nprocPerNode + "'");
+  return n;
+}
+
+/// fgrun, the launcher of multi-process runs: the one built or installed
+/// next to this fgcc, else the one on PATH.
+std::string fgrunPath() {
+  std::string besideFgcc = executableDir() + "/fgrun";
+  if (isExecutableFile(besideFgcc))
+    return besideFgcc;
+  if (std::optional<std::string> onPath = findOnPath("fgrun"))
+    return *onPath;
+  throw FatalError(SourceLoc{}, "fgrun is neither next to fgcc (" + executableDir() +
+                                    ") nor on PATH: fgcc train starts the processes of a run with it");
+}
+
+/// What `fgcc train` reads of the config before compiling it.
+struct Launch {
+  int nprocPerNode = 1;
+  std::string projectDir; ///< where the project is (or will be) emitted
+};
+
+/// Renders the config for its meta and the project directory it compiles
+/// to; `-d` overrides the meta's process count.
+Launch planLaunch(GlobalOptions &opts, const TrainOptions &train) {
+  Session session(opts.request, *opts.sources);
+  RenderedConfig rendered = session.render();
+  ConfigGraph cg = session.buildGraph(rendered);
+  Launch launch;
+  launch.nprocPerNode = nprocPerNode(train, *cg.graph);
+  launch.projectDir = projectDirFor(opts, rendered.templateName);
+  return launch;
+}
+
+/// The command that trains: the program itself, or fgrun starting one
+/// copy of it per process.
+std::vector<std::string> launchCommand(const Launch &launch, const TrainOptions &train) {
+  std::vector<std::string> command;
+  if (launch.nprocPerNode > 1)
+    command = {fgrunPath(), "--nproc-per-node", std::to_string(launch.nprocPerNode)};
+  command.push_back(launch.projectDir + "/build/train");
+  command.insert(command.end(), train.programArgs.begin(), train.programArgs.end());
+  return command;
 }
 
 /// The manifest's hash of the whole generated tree.
@@ -101,11 +147,11 @@ std::string buildKey(const std::string &digest, const std::string &compiler) {
 
 /// Configures (the first time) and builds DIR/build; returns cmake's status.
 int buildProject(const std::string &dir, const std::string &buildDir, const std::string &compiler) {
-  if (!onPath("cmake"))
+  if (!findOnPath("cmake"))
     throw FatalError(SourceLoc{}, "cmake is not on PATH: fgcc train builds the generated project with CMake");
   if (!isFile(buildDir + "/CMakeCache.txt")) {
     std::vector<std::string> configure = {"cmake", "-S", dir, "-B", buildDir, "-DCMAKE_BUILD_TYPE=Release"};
-    if (onPath("ninja"))
+    if (findOnPath("ninja"))
       configure.insert(configure.end(), {"-G", "Ninja"});
     if (!compiler.empty())
       configure.push_back("-DCMAKE_CXX_COMPILER=" + compiler);
@@ -118,6 +164,12 @@ int buildProject(const std::string &dir, const std::string &buildDir, const std:
 } // namespace
 
 int runTrain(GlobalOptions &opts, const TrainOptions &train, std::ostream &out) {
+  // Known before anything is built, so that a missing fgrun stops it early.
+  std::vector<std::string> command = launchCommand(planLaunch(opts, train), train);
+  if (train.dryRun) {
+    out << shellCommandLine(command) << "\n";
+    return 0;
+  }
   if (int status = runEmitProject(opts, out))
     return status;
   const std::string &dir = opts.outputDir;
@@ -142,15 +194,15 @@ int runTrain(GlobalOptions &opts, const TrainOptions &train, std::ostream &out) 
   if (train.buildOnly)
     return 0;
 
-  // Become the training program: signals (SIGINT, SIGTERM) and the exit
-  // status are its own.
-  std::vector<std::string> args = {program};
-  args.insert(args.end(), train.programArgs.begin(), train.programArgs.end());
+  // Become the training program (or fgrun): signals (SIGINT, SIGTERM) and
+  // the exit status are its own.
+  if (command[0] != program)
+    std::cerr << "fgcc: " << shellCommandLine(command) << "\n";
   std::cerr.flush();
   out.flush();
-  std::vector<char *> argv = argvOf(args);
-  ::execv(program.c_str(), argv.data());
-  throw FatalError(SourceLoc{}, "cannot run " + program + ": " + std::strerror(errno));
+  std::vector<char *> argv = argvOf(command);
+  ::execv(command[0].c_str(), argv.data());
+  throw FatalError(SourceLoc{}, "cannot run " + command[0] + ": " + std::strerror(errno));
 }
 
 } // namespace fgcc

@@ -61,7 +61,7 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
                bool deleteComments, std::ostream &out, const std::vector<std::string> &lsDirs, bool lsRecursive,
                const std::string &format, const std::vector<std::string> &extras, bool noDyn,
                const TrainOptions &trainOptions, const ScheduleOptions &scheduleOptions,
-               const PlanOptions &planOptions) {
+               const PlanOptions &planOptions, const std::string &docTopic, const PlotOptions &plotOptions) {
   // -D values are render arguments, like the reference's dynamic args.
   for (const std::string &d : defines)
     opts.request.defines.push_back(parseDefine(d));
@@ -98,7 +98,13 @@ int runCommand(CLI::App &app, GlobalOptions &opts, const std::vector<std::string
   if (app.got_subcommand("check"))
     return runCheck(opts, out);
   if (app.got_subcommand("doc"))
-    return runDocComponents(opts, out);
+    return docTopic == "trainer-options" ? runDocTrainerOptions(opts, out) : runDocComponents(opts, out);
+  if (app.got_subcommand("plot")) {
+    // The top-level positional would take a stray argument as a config.
+    if (!opts.request.path.empty())
+      throw UsageError("plot takes run directories after the subcommand, got '" + opts.request.path + "' before it");
+    return runPlot(plotOptions, out);
+  }
   if (app.got_subcommand("schedule")) {
     // The top-level positional would take a stray argument as a config.
     if (!opts.request.path.empty())
@@ -180,8 +186,10 @@ int main(int argc, char **argv) {
   app.add_option("-H,--header", opts.headers, "Scan a C++ header for components (repeatable)")
       ->allow_extra_args(false);
   std::string docTopic;
-  CLI::App *docCmd = app.add_subcommand("doc", "Write generated documentation (components)");
-  docCmd->add_option("topic", docTopic, "components")->required()->check(CLI::IsMember({"components"}));
+  CLI::App *docCmd = app.add_subcommand("doc", "Write generated documentation (components, trainer-options)");
+  docCmd->add_option("topic", docTopic, "components or trainer-options")
+      ->required()
+      ->check(CLI::IsMember({"components", "trainer-options"}));
   docCmd->add_option("-o,--output", opts.outputFile, "Write to this file instead of standard output");
   CLI::App *targetsCmd = app.add_subcommand("targets", "List the config's targets");
   targetsCmd->add_option("config", opts.request.path, "Config file path");
@@ -203,6 +211,25 @@ int main(int argc, char **argv) {
   trainCmd->add_option("config", opts.request.path, "Config file path");
   trainCmd->add_option("args", trainOptions.programArgs, "Options of the training program (after --)");
   trainCmd->add_flag("--build-only", trainOptions.buildOnly, "Stop after the build");
+  trainCmd->add_flag("--dry-run", trainOptions.dryRun, "Print the command that would train; build and run nothing");
+  trainCmd->add_option("-d,--nproc-per-node", trainOptions.nprocPerNode,
+                       "Processes to train with, under fgrun (default: the config meta's nproc_per_node, else 1)");
+  PlotOptions plotOptions;
+  CLI::App *plotCmd =
+      app.add_subcommand("plot", "Draw the loss curves (or other logged metrics) of training runs with gnuplot");
+  plotCmd->add_option("runs", plotOptions.runDirs, "Training output_dirs, log directories (runs/<name>) or trainer_logs.json files")
+      ->required();
+  plotCmd->add_option("-o,--output", plotOptions.output, "The chart: FILE.png or FILE.svg")->required();
+  plotCmd->add_option("--metric", plotOptions.metrics,
+                      "A logged field to draw: loss (default), eval_loss, learning_rate, grad_norm, ... (repeatable)")
+      ->allow_extra_args(false);
+  plotCmd->add_option("--label", plotOptions.labels, "The name of a run in the key, one per run in order (repeatable)")
+      ->allow_extra_args(false);
+  plotCmd->add_option("--title", plotOptions.title, "Title of the chart");
+  plotCmd->add_flag("--log-y", plotOptions.logY, "Logarithmic y axis");
+  plotCmd->add_option("--size", plotOptions.size, "WIDTHxHEIGHT in pixels (default 800x500)");
+  plotCmd->add_option("--smooth", plotOptions.smooth, "Average each point with the N-1 before it");
+  plotCmd->add_flag("--script", plotOptions.script, "Print the gnuplot script instead of running gnuplot");
   ScheduleOptions scheduleOptions;
   CLI::App *scheduleCmd = app.add_subcommand(
       "schedule", "Print a pipeline-parallel schedule: per-rank timeline, validation, simulated bubble fraction");
@@ -283,7 +310,7 @@ int main(int argc, char **argv) {
       }
     }
     int rc = runCommand(app, opts, defines, preserve, deleteComments, out, lsDirs, lsRecursive, format, extras, noDyn,
-                        trainOptions, scheduleOptions, planOptions);
+                        trainOptions, scheduleOptions, planOptions, docTopic, plotOptions);
     out.flush();
     return rc;
   } catch (const UsageError &e) {
