@@ -2,6 +2,7 @@
 #include "check/Checker.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -101,7 +102,8 @@ bool fitsCategory(const Node &v, const std::string &category, const std::vector<
   }
   // Tensors, modules and callables cannot be written as YAML scalars; of
   // the scalars only None ("not given") is accepted.
-  if (category == "tensor" || category == "tensor_list" || category == "module" || category == "callable")
+  if (category == "tensor" || category == "tensor_list" || category == "named_tensors" || category == "module" ||
+      category == "callable")
     return !v.isScalar() || v.kind == Kind::Null;
   return true; // "other": no opinion
 }
@@ -199,30 +201,90 @@ private:
     }
   }
 
-  /// Number of parameters of a `std::function<R(A, B, ...)>` type, or -1.
-  /// Parses the type text only; commas inside nested `<...>` or `(...)` do not
-  /// separate parameters, and `()` / `(void)` mean zero.
-  static int functionArity(const std::string &type) {
+  /// A `std::function<R(A, B, ...)>` type as the checker reads it: R and
+  /// the parameter types.
+  struct FunctionType {
+    std::string result;
+    std::vector<std::string> params;
+  };
+
+  /// Parses the type text only; commas inside nested `<...>` or `(...)` do
+  /// not separate parameters, and `()` / `(void)` mean zero. Nullopt when
+  /// `type` is not a std::function.
+  static std::optional<FunctionType> functionType(const std::string &type) {
     size_t f = type.find("function<");
     if (f == std::string::npos)
-      return -1;
+      return std::nullopt;
     size_t open = type.find('(', f), close = type.rfind(')');
     if (open == std::string::npos || close == std::string::npos || close < open)
-      return -1;
+      return std::nullopt;
+    FunctionType fn{type.substr(f + 9, open - f - 9), {}};
     std::string params = type.substr(open + 1, close - open - 1);
     if (params.find_first_not_of(" \t") == std::string::npos || params == "void")
-      return 0;
-    int depth = 0, count = 1;
+      return fn;
+    int depth = 0;
+    std::string current;
     for (char ch : params) {
       depth += (ch == '<' || ch == '(') - (ch == '>' || ch == ')');
-      count += (ch == ',' && depth == 0);
+      if (ch == ',' && depth == 0) {
+        fn.params.push_back(current);
+        current.clear();
+      } else {
+        current += ch;
+      }
     }
-    return count;
+    fn.params.push_back(current);
+    return fn;
+  }
+
+  /// The parameters category (resolve::isParametersCategory) of a receiver's
+  /// argument type, from its text; empty for any other type.
+  static std::string parametersCategoryOf(const std::string &type) {
+    if (type.find("OrderedDict<") != std::string::npos)
+      return "named_tensors";
+    if (type.find("vector<torch::Tensor>") != std::string::npos || type.find("vector<at::Tensor>") != std::string::npos)
+      return "tensor_list";
+    return "";
+  }
+
+  /// How a parameters category hands over the parameters, in messages.
+  static std::string parametersWording(const std::string &category) {
+    return category == "named_tensors" ? "by name (named_tensors)" : "as a list (tensor_list)";
+  }
+
+  /// A receiver that wants an optimizer back must be given one; false
+  /// after reporting that it was not.
+  bool checkPartialResult(const Node &partial, const resolve::Signature &sig, const FunctionType &fn,
+                          const std::string &receiver) {
+    if (fn.result.find("torch::optim::Optimizer") == std::string::npos || sig.component->kind == "optimizer")
+      return true;
+    report(partial.mark, "partial " + sig.component->name + " is not an optimizer, but " + receiver +
+                             " builds an optimizer with it");
+    return false;
+  }
+
+  /// The receiver passes the parameters to optimise one way (a list, or by
+  /// name) and the partial's open parameter must take them that way.
+  void checkPartialParameters(const Node &partial, const resolve::Signature &sig,
+                              const std::vector<std::string> &filled, const FunctionType &fn,
+                              const std::string &receiver) {
+    const std::string &callee = sig.component->name;
+    for (size_t i = 0; i < filled.size() && i < fn.params.size(); ++i) {
+      auto param = std::find_if(sig.positional.begin(), sig.positional.end(),
+                                [&](const Param &p) { return p.name == filled[i]; });
+      std::string passed = parametersCategoryOf(fn.params[i]);
+      if (param == sig.positional.end() || passed.empty() || !resolve::isParametersCategory(param->category) ||
+          param->category == passed)
+        continue;
+      report(partial.mark, "partial " + callee + " takes its parameters " + parametersWording(param->category) +
+                               ", but " + receiver + " passes them " + parametersWording(passed));
+    }
   }
 
   /// A partial passed where the receiver will call it with `arity`
   /// arguments: those arguments must fill exactly what the partial left open.
-  void checkPartialArity(const Node &partial, const Param &param, const std::string &who, int arity) {
+  void checkPartialArity(const Node &partial, const Param &param, const std::string &who, const FunctionType &fn) {
+    const int arity = static_cast<int>(fn.params.size());
     auto found = typed_.calls.find(&partial);
     if (found == typed_.calls.end() || !found->second.signature)
       return;
@@ -233,8 +295,11 @@ private:
       given.push_back(sig.positional[i].name);
     for (const graph::KeywordArg &kw : partial.kwargs)
       given.push_back(kw.name);
-    std::string context = "'" + param.name + "' of " + who + " calls it with " + std::to_string(arity) +
-                          " argument" + (arity == 1 ? "" : "s") + " (" + param.type + ")";
+    std::string receiver = "'" + param.name + "' of " + who;
+    std::string context = receiver + " calls it with " + std::to_string(arity) + " argument" +
+                          (arity == 1 ? "" : "s") + " (" + param.type + ")";
+    if (!checkPartialResult(partial, sig, fn, receiver))
+      return;
     // fgcc's partials fill the parameters they left unbound, in order (a
     // bound keyword does not shift the call's arguments, unlike Python's
     // functools.partial, which would raise "multiple values").
@@ -251,6 +316,7 @@ private:
     for (const std::string &required : sig.required)
       if (std::find(given.begin(), given.end(), required) == given.end())
         report(partial.mark, "partial " + callee + " leaves required argument '" + required + "' unset, and " + context);
+    checkPartialParameters(partial, sig, std::vector<std::string>(open.begin(), open.begin() + arity), fn, receiver);
   }
 
   /// Type-checks one bound argument; a partial handed to a std::function
@@ -258,8 +324,8 @@ private:
   /// with.
   void checkValue(const Node &value, const Param &param, const std::string &who) {
     if (value.isCallable() && value.callKind == graph::CallKind::Partial)
-      if (int arity = functionArity(param.type); arity >= 0)
-        checkPartialArity(value, param, who, arity);
+      if (std::optional<FunctionType> fn = functionType(param.type))
+        checkPartialArity(value, param, who, *fn);
     const Node *v = &value;
     if (v->kind == Kind::Var && v->hasDefault)
       v = v->defaultValue; // the default is what runs unless overridden

@@ -113,9 +113,11 @@ TrainingSetup trainingSetupOf(const lower::ModelPlan &program, const DefaultLook
   if (setup.seqLen < 1)
     throw PlanError("max_length of " + data.describe() + " must be at least 1", data.node);
 
-  // The trainer calls the factory with the parameters; without one it
-  // builds torch's AdamW (trainer.cpp).
+  // The trainer calls the factory with the parameters (as a list or by
+  // name); without one it builds torch's AdamW (trainer.cpp).
   std::optional<ComponentRef> opt = args.component(trainer, "optimizer_factory", {json()});
+  if (!opt)
+    opt = args.component(trainer, "named_optimizer_factory", {json()});
   if (opt) {
     setup.optimizer = optimizerStateOf(args, *opt);
   } else {

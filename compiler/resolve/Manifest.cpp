@@ -67,6 +67,12 @@ bool isOptionsParam(const Param &p, const ClassInfo *options) {
 
 } // namespace
 
+/// The parameters to optimise come as a list (`std::vector<Tensor>`,
+/// parameter groups) or by name (`named_parameters()`).
+bool isParametersCategory(const std::string &category) {
+  return category == "tensor_list" || category == "named_tensors";
+}
+
 /// Only the "format" marker is validated; missing members read as empty, and
 /// a class without a name is skipped.
 void Manifest::loadText(const std::string &text, const std::string &origin) {
@@ -175,10 +181,14 @@ std::optional<Signature> Manifest::signature(const ClassInfo &cls) const {
   const Constructor *optionsCtor = sig.options ? widest(*sig.options) : nullptr;
   if (sig.takesParameters) {
     // Optimizer(params, options): in a config, the parameters come first
-    // and the options' constructor arguments (lr) follow, as in Python.
+    // and the options' constructor arguments (lr) follow, as in Python. An
+    // optimizer without options (Multiopt) takes the rest of its own
+    // constructor's parameters instead.
     for (const Constructor &ctor : impl->constructors)
-      if (!ctor.params.empty() && ctor.params[0].category == "tensor_list") {
+      if (!ctor.params.empty() && isParametersCategory(ctor.params[0].category)) {
         sig.positional.push_back(ctor.params[0]);
+        if (!optionsCtor)
+          sig.positional.insert(sig.positional.end(), ctor.params.begin() + 1, ctor.params.end());
         break;
       }
     if (optionsCtor)

@@ -92,6 +92,11 @@ private:
   std::map<std::string, ClassInfo> classes_;
 };
 
+/// Whether a parameter of manifest category `category` is what an
+/// optimizer's first constructor parameter takes: the parameters to
+/// optimise, as a `tensor_list` or by name (`named_tensors`).
+bool isParametersCategory(const std::string &category);
+
 /// Where the manifests installed with fgcc are (build tree or install tree).
 std::vector<std::string> defaultManifestPaths();
 

@@ -138,6 +138,10 @@ TypeInfo recordCategory(const CXXRecordDecl *record, const ASTContext &ctx) {
     info.category = "tuple";
   } else if (name == "std::function") {
     info.category = "callable";
+  } else if (name == "torch::OrderedDict" && args.size() == 2 && categorize(args[1], ctx).category == "tensor") {
+    // Module::named_parameters(): what an optimizer that routes parameters
+    // by name (Multiopt) takes instead of a tensor_list.
+    info.category = "named_tensors";
   } else if (name == "std::shared_ptr" && !args.empty()) {
     const CXXRecordDecl *pointee = args[0]->getAsCXXRecordDecl();
     if (pointee && derivesFrom(pointee, "torch::nn::Module"))
