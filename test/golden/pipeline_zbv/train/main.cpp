@@ -152,7 +152,7 @@ std::vector<std::function<torch::nn::AnyModule()>> stage_factories(const zbv::Mo
 
 /// The trainer's options as the config builds them.
 fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &args, const zbv::ModelArgs &model_args) {
-  // projects/tiny.yaml:114
+  // projects/tiny.yaml:115
   auto args_ = fgrt::train::TrainingArguments()
       .output_dir("output_models/pipeline_zbv")
       .seed(42)
@@ -169,7 +169,7 @@ fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &args, const z
       .max_grad_norm(1.0)
       .threads(2);
 
-  // projects/tiny.yaml:98
+  // projects/tiny.yaml:99
   auto data = fgrt::train::DatasetOptions()
       .corpus("synthetic")
       .synthetic_stories(10000)
@@ -187,8 +187,8 @@ fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &args, const z
 
   // lr_schedulers/constant.yaml:3
   auto lr_scheduler_factory = [](torch::optim::Optimizer & optimizer) {
-    auto options = fgrt::optim::ConstantLROptions(optimizer).warmup_steps(0);
-    return std::make_unique<fgrt::optim::ConstantLR>(options);
+    auto options = fgrt::optim::ConstantLROptions().warmup_steps(0);
+    return std::make_unique<fgrt::optim::ConstantLR>(optimizer, options);
   };
 
   // trainers/trainer.yaml:19

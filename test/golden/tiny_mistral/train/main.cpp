@@ -135,7 +135,7 @@ struct ConfigArgs {};
 fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &/*args*/, const tiny_mistral::ModelArgs &model_args) {
   auto model = tiny_mistral::build_model(model_args);
 
-  // projects/tiny.yaml:114
+  // projects/tiny.yaml:115
   auto args_ = fgrt::train::TrainingArguments()
       .output_dir("output_models/tiny_mistral")
       .seed(42)
@@ -152,7 +152,7 @@ fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &/*args*/, con
       .max_grad_norm(1.0)
       .threads(2);
 
-  // projects/tiny.yaml:98
+  // projects/tiny.yaml:99
   auto data = fgrt::train::DatasetOptions()
       .corpus("synthetic")
       .synthetic_stories(10000)
@@ -170,8 +170,8 @@ fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &/*args*/, con
 
   // lr_schedulers/constant.yaml:3
   auto lr_scheduler_factory = [](torch::optim::Optimizer & optimizer) {
-    auto options = fgrt::optim::ConstantLROptions(optimizer).warmup_steps(0);
-    return std::make_unique<fgrt::optim::ConstantLR>(options);
+    auto options = fgrt::optim::ConstantLROptions().warmup_steps(0);
+    return std::make_unique<fgrt::optim::ConstantLR>(optimizer, options);
   };
 
   // trainers/trainer.yaml:6
