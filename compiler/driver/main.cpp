@@ -295,7 +295,12 @@ int main(int argc, char **argv) {
     for (CLI::App *sub : {pp, trefs, graphCmd, targetsCmd, checkCmd, planCmd})
       for (const std::string &e : sub->remaining())
         leftover.push_back(e);
-    // With -t naming the config, a value CLI11 put there is a stray one too.
+    // With -t naming the config, a value CLI11 put in a config positional
+    // (the top-level one or the subcommand's) is a stray one too.
+    if (!opts.request.templateName.empty() && !opts.request.path.empty()) {
+      leftover.push_back(opts.request.path);
+      opts.request.path.clear();
+    }
     if (opts.request.path.empty() && opts.request.templateName.empty())
       opts.request.path = appPath;
     else if (!appPath.empty())
