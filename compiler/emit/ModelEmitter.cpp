@@ -54,7 +54,7 @@ std::string renderValue(const ArgValue &v, size_t indent) {
     std::string text;
     for (const ArgValue &item : v.items)
       text += (text.empty() ? "" : ", ") + renderValue(item, indent);
-    return "{" + text + "}";
+    return v.text + "{" + text + "}";
   }
   return v.anyModule ? "torch::nn::AnyModule(" + v.text + ")" : v.text;
 }
@@ -74,8 +74,10 @@ std::string renderCtorArg(const NamedArg &a, size_t indent) {
 /// The constructor arguments of `c`, comma-separated.
 std::string renderCtorArgs(const Construction &c, size_t indent) {
   std::string ctor;
-  // An optimizer's parameters go to the optimizer, not to its options.
-  for (size_t i = c.takesParameters ? 1 : 0; i < c.ctorArgs.size(); ++i)
+  // An optimizer's parameters go to the optimizer, not to its options; an
+  // optimizer without options (Multiopt) takes them with the rest.
+  const bool viaOptions = !c.options.empty() || c.optionsOnly;
+  for (size_t i = c.takesParameters && viaOptions ? 1 : 0; i < c.ctorArgs.size(); ++i)
     ctor += (ctor.empty() ? "" : ", ") + renderCtorArg(c.ctorArgs[i], indent);
   return ctor;
 }

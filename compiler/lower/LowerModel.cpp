@@ -87,6 +87,13 @@ std::string sharedListElementOf(const std::string &type) {
   return element.empty() ? "" : templateArg(py::strip(element), "std::shared_ptr");
 }
 
+/// Whether every item of a non-empty list is a call: a list of objects
+/// (MultioptRoute singletons), not of literals.
+bool isListOfCalls(const Node &list) {
+  return !list.items.empty() &&
+         std::all_of(list.items.begin(), list.items.end(), [](const Node *item) { return item->isCallable(); });
+}
+
 /// `TextgenCallback` -> `textgen_callback`: a local's name from its class.
 std::string snakeCaseName(const std::string &cppName) {
   size_t colon = cppName.rfind(':');
@@ -467,30 +474,43 @@ private:
     if (v.isCallable())
       return callableValue(v, type, p);
     if ((v.kind == Kind::List || v.kind == Kind::Tuple) && !sharedListElementOf(type).empty())
-      return sharedObjects(v, p);
+      return objectList(v, p, /*shared=*/true);
+    if ((v.kind == Kind::List || v.kind == Kind::Tuple) && isListOfCalls(v))
+      return objectList(v, p, /*shared=*/false);
     return literal(v, type, p);
   }
 
-  /// A list of shared objects (`callbacks:`): each item a !singleton (one
-  /// object, however many places name it) or a !factory, built with
-  /// std::make_shared. Whether each is of the element class is left to the
-  /// C++ compiler.
-  ArgValue sharedObjects(const Node &list, const resolve::Param &p) {
+  /// A list of objects: each item a !singleton (one object, however many
+  /// places name it) or a !factory. `shared`: a list of shared_ptr (a
+  /// trainer's `callbacks:`), each built with std::make_shared; else the
+  /// objects themselves (Multiopt's `routes:`), copied into the list.
+  /// Whether each is of the element class is left to the C++ compiler.
+  ArgValue objectList(const Node &list, const resolve::Param &p, bool shared) {
     ArgValue out{ArgValue::Kind::List, "", nullptr, ""};
+    std::string elementClass;
     for (const Node *item : list.items) {
       const resolve::Resolution *r = item->isCallable() ? componentOf(*item) : nullptr;
       if (!r || item->callKind == graph::CallKind::Partial)
         fail(*item, "each item of '" + p.name + "' (" + p.type +
                         ") must be a !singleton or !factory of a component of the manifest");
+      // Objects by value are spelled as a vector of their class, which a
+      // braced list passed through std::make_unique needs.
+      if (!shared && !elementClass.empty() && elementClass != r->cppName)
+        fail(*item, "the items of '" + p.name + "' (" + p.type + ") must all be of one class, not " + elementClass +
+                        " and " + r->cppName);
+      if (!shared) {
+        elementClass = r->cppName;
+        out.text = "std::vector<" + elementClass + ">";
+      }
       if (item->callKind == graph::CallKind::Factory) {
         auto c = std::make_shared<Construction>(construct(*item, *r, {}));
-        c->makeShared = true;
+        c->makeShared = shared;
         out.items.push_back(ArgValue{ArgValue::Kind::Inline, "", c, ""});
         continue;
       }
       std::string name = singletonLocal(*item, snakeCaseName(r->cppName));
       for (Local &local : plan_.locals)
-        if (local.name == name)
+        if (local.name == name && shared)
           local.construction.makeShared = true;
       out.items.push_back(ArgValue{ArgValue::Kind::Local, name, nullptr, ""});
     }

@@ -41,7 +41,8 @@ struct ArgValue {
     Inline,    ///< `construction`, built where it is used (a factory)
     Parameter, ///< `text` names a parameter of the enclosing lambda
     Var,       ///< `text` names a member of the model's arguments (a `!var`)
-    List,      ///< `items`, a braced list of objects (`{callback, ...}`)
+    List,      ///< `items`, a braced list of objects (`{callback, ...}`), typed
+               ///< by `text` when set (`std::vector<Route>{a, b}`)
   };
   Kind kind = Kind::Literal;
   std::string text;
