@@ -152,7 +152,7 @@ std::vector<std::function<torch::nn::AnyModule()>> stage_factories(const zbv::Mo
 
 /// The trainer's options as the config builds them.
 fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &args, const zbv::ModelArgs &model_args) {
-  // projects/tiny.yaml:115
+  // projects/tiny.yaml:116
   auto args_ = fgrt::train::TrainingArguments()
       .output_dir("output_models/pipeline_zbv")
       .seed(42)
@@ -169,7 +169,7 @@ fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &args, const z
       .max_grad_norm(1.0)
       .threads(2);
 
-  // projects/tiny.yaml:99
+  // projects/tiny.yaml:100
   auto data = fgrt::train::DatasetOptions()
       .corpus("synthetic")
       .synthetic_stories(10000)

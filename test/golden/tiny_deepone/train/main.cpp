@@ -132,7 +132,7 @@ struct ConfigArgs {};
 fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &/*args*/, const tiny_deepone::ModelArgs &model_args) {
   auto model = tiny_deepone::build_model(model_args);
 
-  // projects/tiny.yaml:115
+  // projects/tiny.yaml:116
   auto args_ = fgrt::train::TrainingArguments()
       .output_dir("output_models/tiny_deepone")
       .seed(42)
@@ -149,7 +149,7 @@ fgrt::train::TrainerOptions make_trainer_options(const ConfigArgs &/*args*/, con
       .max_grad_norm(1.0)
       .threads(2);
 
-  // projects/tiny.yaml:99
+  // projects/tiny.yaml:100
   auto data = fgrt::train::DatasetOptions()
       .corpus("synthetic")
       .synthetic_stories(10000)
