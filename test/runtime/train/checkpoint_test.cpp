@@ -2,6 +2,8 @@
 // pruning, and refusing damaged files by name.
 #include "fgrt/train/checkpoint.hpp"
 
+#include "test_support.hpp"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -12,32 +14,13 @@
 namespace fs = std::filesystem;
 using fgrt::train::CheckpointManager;
 
-namespace {
+using fgrt::train::test_support::error_of;
+using fgrt::train::test_support::TempDir;
 
-/// A fresh directory under the system's temporary directory.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("fgrt-checkpoint-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+namespace {
 
 std::string save_step(CheckpointManager &manager, torch::nn::Linear &model, int64_t step) {
   return manager.save(step, *model, {fgrt::train::rng_state()}, {{"trainer", "{\"step\": " + std::to_string(step) + "}"}});
-}
-
-/// The message of the exception `f` throws ("" when it throws none).
-template <typename F> std::string error_of(F &&f) {
-  try {
-    f();
-  } catch (const std::exception &e) {
-    return e.what();
-  }
-  return "";
 }
 
 void overwrite_byte(const fs::path &file, std::streamoff offset) {
@@ -53,7 +36,7 @@ void overwrite_byte(const fs::path &file, std::streamoff offset) {
 } // namespace
 
 TEST(TrainCheckpoint, SavesWeightsAndStatesWithChecksums) {
-  TempDir tmp;
+  TempDir tmp("fgrt-checkpoint-test");
   torch::nn::Linear model(4, 3);
   CheckpointManager manager(tmp.path.string(), 0);
   std::string dir = save_step(manager, model, 7);
@@ -70,7 +53,7 @@ TEST(TrainCheckpoint, SavesWeightsAndStatesWithChecksums) {
 }
 
 TEST(TrainCheckpoint, PrunesTheOldestAndKeepsTheProtected) {
-  TempDir tmp;
+  TempDir tmp("fgrt-checkpoint-test");
   torch::nn::Linear model(2, 2);
   CheckpointManager manager(tmp.path.string(), 2);
   std::string first = save_step(manager, model, 1);
@@ -85,7 +68,7 @@ TEST(TrainCheckpoint, PrunesTheOldestAndKeepsTheProtected) {
 }
 
 TEST(TrainCheckpoint, IgnoresAndRemovesInterruptedWrites) {
-  TempDir tmp;
+  TempDir tmp("fgrt-checkpoint-test");
   torch::nn::Linear model(2, 2);
   CheckpointManager manager(tmp.path.string(), 0);
   // What a kill during a save or a removal leaves: neither is a checkpoint.
@@ -101,7 +84,7 @@ TEST(TrainCheckpoint, IgnoresAndRemovesInterruptedWrites) {
 }
 
 TEST(TrainCheckpoint, RefusesATruncatedFileByName) {
-  TempDir tmp;
+  TempDir tmp("fgrt-checkpoint-test");
   torch::nn::Linear model(8, 8);
   CheckpointManager manager(tmp.path.string(), 0);
   fs::path shard = fs::path(save_step(manager, model, 1)) / "model-00001-of-00001.safetensors";
@@ -111,7 +94,7 @@ TEST(TrainCheckpoint, RefusesATruncatedFileByName) {
 }
 
 TEST(TrainCheckpoint, RefusesAFlippedByteByName) {
-  TempDir tmp;
+  TempDir tmp("fgrt-checkpoint-test");
   torch::nn::Linear model(8, 8);
   CheckpointManager manager(tmp.path.string(), 0);
   fs::path archive = fs::path(save_step(manager, model, 1)) / "rng_state.pt";
@@ -121,7 +104,7 @@ TEST(TrainCheckpoint, RefusesAFlippedByteByName) {
 }
 
 TEST(TrainCheckpoint, RefusesAMissingFileByName) {
-  TempDir tmp;
+  TempDir tmp("fgrt-checkpoint-test");
   torch::nn::Linear model(2, 2);
   CheckpointManager manager(tmp.path.string(), 0);
   fs::path state = fs::path(save_step(manager, model, 1)) / "trainer_state.json";
@@ -131,7 +114,7 @@ TEST(TrainCheckpoint, RefusesAMissingFileByName) {
 }
 
 TEST(TrainCheckpoint, ADamagedArchiveIsNamedEvenWithoutChecksums) {
-  TempDir tmp;
+  TempDir tmp("fgrt-checkpoint-test");
   torch::nn::Linear model(2, 2);
   CheckpointManager manager(tmp.path.string(), 0);
   fs::path dir = save_step(manager, model, 1);

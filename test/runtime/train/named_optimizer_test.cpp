@@ -8,6 +8,8 @@
 #include "fgrt/optim/muon.hpp"
 #include "fgrt/train/trainer.hpp"
 
+#include "test_support.hpp"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -22,6 +24,9 @@ namespace fs = std::filesystem;
 using namespace fgrt::train;
 using fgrt::optim::Multiopt;
 using fgrt::optim::MultioptRoute;
+
+using fgrt::train::test_support::error_of;
+using fgrt::train::test_support::TempDir;
 
 namespace {
 
@@ -74,29 +79,10 @@ TrainerOptions tiny_run(const fs::path &dir) {
   return options;
 }
 
-/// A fresh directory for one test, removed afterwards.
-struct TempDir {
-  fs::path path = fs::temp_directory_path() /
-                  ("fgrt-named-optimizer-" + std::to_string(::getpid()) + "-" +
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TempDir() { fs::remove_all(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-/// The message of the exception `f` throws ("" when it throws none).
-template <typename F> std::string error_of(F &&f) {
-  try {
-    f();
-  } catch (const std::exception &e) {
-    return e.what();
-  }
-  return "";
-}
-
 } // namespace
 
 TEST(TrainNamedOptimizer, MultioptGetsTheParametersByTheirModuleNames) {
-  TempDir tmp;
+  TempDir tmp("fgrt-named-optimizer");
   Trainer trainer(tiny_run(tmp.path).named_optimizer_factory(muon_adamw_multiopt()));
   auto *multiopt = dynamic_cast<Multiopt *>(&trainer.optimizer());
   ASSERT_NE(multiopt, nullptr);
@@ -110,7 +96,7 @@ TEST(TrainNamedOptimizer, MultioptGetsTheParametersByTheirModuleNames) {
 }
 
 TEST(TrainNamedOptimizer, MultioptCheckpointResumesToTheSameWeights) {
-  TempDir tmp;
+  TempDir tmp("fgrt-named-optimizer");
   Trainer straight(tiny_run(tmp.path / "straight").named_optimizer_factory(muon_adamw_multiopt()));
   straight.train();
 
@@ -133,7 +119,7 @@ TEST(TrainNamedOptimizer, MultioptCheckpointResumesToTheSameWeights) {
 }
 
 TEST(TrainNamedOptimizer, BothFactoriesAreOneTooMany) {
-  TempDir tmp;
+  TempDir tmp("fgrt-named-optimizer");
   TrainerOptions options = tiny_run(tmp.path).named_optimizer_factory(muon_adamw_multiopt());
   options.optimizer_factory([](std::vector<torch::Tensor> params) {
     return std::make_unique<fgrt::optim::AdamW>(std::move(params));
@@ -143,7 +129,7 @@ TEST(TrainNamedOptimizer, BothFactoriesAreOneTooMany) {
 }
 
 TEST(TrainNamedOptimizer, MatrixOnlyOptimizerOverEveryParameterNamesTheShape) {
-  TempDir tmp;
+  TempDir tmp("fgrt-named-optimizer");
   TrainerOptions options = tiny_run(tmp.path);
   options.optimizer_factory(
       [](std::vector<torch::Tensor> params) { return std::make_unique<fgrt::optim::Muon>(std::move(params)); });
