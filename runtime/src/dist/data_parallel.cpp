@@ -165,8 +165,9 @@ void broadcast_module(Communicator &communicator, torch::nn::Module &module, int
   communicator.broadcast(tensors, root);
 }
 
-RankShardStream::RankShardStream(std::shared_ptr<train::BatchStream> global, int rank, int world_size)
-    : global_(std::move(global)), rank_(rank), world_size_(world_size) {
+RankShardStream::RankShardStream(std::shared_ptr<train::BatchStream> global, int rank, int world_size,
+                                 EmptyShare empty)
+    : global_(std::move(global)), rank_(rank), world_size_(world_size), empty_(empty) {
   if (!global_ || world_size_ < 1 || rank_ < 0 || rank_ >= world_size_)
     throw std::invalid_argument("RankShardStream: bad rank " + std::to_string(rank_) + " of " +
                                 std::to_string(world_size_));
@@ -175,13 +176,17 @@ RankShardStream::RankShardStream(std::shared_ptr<train::BatchStream> global, int
 data::Batch RankShardStream::next() {
   data::Batch batch = global_->next();
   int64_t rows = batch.input_ids.size(0);
-  if (rows % world_size_ != 0)
-    throw std::runtime_error("a global batch of " + std::to_string(rows) + " rows does not split over " +
-                             std::to_string(world_size_) + " ranks");
-  int64_t per_rank = rows / world_size_;
-  auto mine = [&](const torch::Tensor &t) {
-    return t.defined() ? t.narrow(0, rank_ * per_rank, per_rank).contiguous() : t;
-  };
+  // An even split gives every rank rows/world_size rows; a short batch gives
+  // the remainder to the first ranks, one row each.
+  int64_t base = rows / world_size_, extra = rows % world_size_;
+  int64_t count = base + (rank_ < extra ? 1 : 0);
+  int64_t first = rank_ * base + std::min<int64_t>(rank_, extra);
+  if (count == 0 && empty_ == EmptyShare::Refuse)
+    throw std::runtime_error("a global batch of " + std::to_string(rows) + " rows leaves rank " +
+                             std::to_string(rank_) + " of " + std::to_string(world_size_) +
+                             " without rows: the last batch of an epoch is short, and a rank without rows would have no "
+                             "gradients to average");
+  auto mine = [&](const torch::Tensor &t) { return t.defined() ? t.narrow(0, first, count).contiguous() : t; };
   return data::Batch{mine(batch.input_ids), mine(batch.labels), mine(batch.position_ids), mine(batch.attention_mask)};
 }
 

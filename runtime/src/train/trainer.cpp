@@ -203,7 +203,8 @@ void Trainer::prepare_data_streams() {
   }
   train_data_ = std::make_shared<dist::RankShardStream>(data.train, comm->rank(), comm->world_size());
   if (data.eval)
-    eval_data_ = std::make_shared<dist::RankShardStream>(data.eval, comm->rank(), comm->world_size());
+    eval_data_ = std::make_shared<dist::RankShardStream>(data.eval, comm->rank(), comm->world_size(),
+                                                         dist::RankShardStream::EmptyShare::Allow);
 }
 
 // ---------------------------------------------------------------------------
@@ -532,9 +533,21 @@ Metrics Trainer::evaluate() {
     batches = std::min(batches, options_.args().max_eval_steps());
   double sum = 0;
   int64_t counted = 0;
+  const auto &comm = options_.communicator();
+  const bool data_parallel = comm && !pipelined();
+  // Data parallel: per batch, each rank's token-weighted loss and its
+  // token count, so that a short last batch split unevenly (or leaving a
+  // rank without rows) averages like the whole batch in one process.
+  torch::Tensor rank_sums = torch::zeros({std::max<int64_t>(batches, 1), 2}, torch::kFloat64);
   for (int64_t i = 0; i < batches; ++i) {
     data::Batch batch = eval_data_->next();
-    if (!pipelined()) {
+    if (data_parallel) {
+      int64_t tokens = batch.input_ids.size(0) == 0 ? 0 : batch.labels.slice(1, 1).ne(-100).sum().item<int64_t>();
+      if (tokens > 0) {
+        rank_sums[i][0] = compute_loss(batch).item<double>() * static_cast<double>(tokens);
+        rank_sums[i][1] = static_cast<double>(tokens);
+      }
+    } else if (!pipelined()) {
       sum += compute_loss(batch).item<double>();
       ++counted;
     } else if (std::optional<double> loss = pipeline_eval_batch(batch)) {
@@ -542,11 +555,18 @@ Metrics Trainer::evaluate() {
       ++counted;
     }
   }
+  if (data_parallel) {
+    std::vector<torch::Tensor> reduced{rank_sums};
+    comm->all_reduce_sum(reduced);
+    for (int64_t i = 0; i < batches; ++i) {
+      double tokens = reduced[0][i][1].item<double>();
+      if (tokens > 0) {
+        sum += reduced[0][i][0].item<double>() / tokens;
+        ++counted;
+      }
+    }
+  }
   batches = counted;
-  // Data parallel: each rank evaluated its rows of the same global batches.
-  const auto &comm = options_.communicator();
-  if (comm && !pipelined())
-    sum = comm->all_reduce_sum(sum) / comm->world_size();
   model.train();
   double eval_loss = batches > 0 ? sum / static_cast<double>(batches) : std::nan("");
   Metrics metrics = {{"eval_loss", eval_loss}, {"eval_perplexity", std::exp(eval_loss)}};

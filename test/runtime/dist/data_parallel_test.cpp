@@ -255,10 +255,29 @@ TEST(DistRankShardStream, EachRankGetsItsRowsOfTheGlobalBatch) {
   EXPECT_EQ(rank0.examples_per_epoch(), 6);
 }
 
-TEST(DistRankShardStream, RefusesABatchThatDoesNotSplit) {
-  RankShardStream shard(std::make_shared<FixedStream>(5), 0, 2);
-  EXPECT_THROW(shard.next(), std::runtime_error);
+TEST(DistRankShardStream, AShortBatchGivesTheFirstRanksOneRowMore) {
+  // 5 rows over 3 ranks: rows 0-1, 2-3 and 4.
+  auto global = std::make_shared<FixedStream>(5);
+  RankShardStream rank0(global, 0, 3), rank1(global, 1, 3), rank2(global, 2, 3);
+  EXPECT_TRUE(torch::equal(rank0.next().input_ids.select(1, 0), torch::tensor({0, 1}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(rank1.next().input_ids.select(1, 0), torch::tensor({2, 3}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(rank2.next().input_ids.select(1, 0), torch::tensor({4}, torch::kLong)));
   EXPECT_THROW(RankShardStream(std::make_shared<FixedStream>(4), 2, 2), std::invalid_argument);
+}
+
+TEST(DistRankShardStream, ARankWithoutRowsIsAnErrorUnlessAllowed) {
+  // One row over two ranks: rank 1 gets none.
+  auto global = std::make_shared<FixedStream>(1);
+  RankShardStream training(global, 1, 2);
+  try {
+    training.next();
+    FAIL() << "no error";
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("a global batch of 1 rows leaves rank 1 of 2 without rows"), std::string::npos)
+        << e.what();
+  }
+  RankShardStream evaluation(global, 1, 2, RankShardStream::EmptyShare::Allow);
+  EXPECT_EQ(evaluation.next().input_ids.size(0), 0);
 }
 
 TEST(DistGradientAverager, AveragesGradientsInBucketsOverTwoRanks) {

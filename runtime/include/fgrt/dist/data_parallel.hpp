@@ -127,9 +127,19 @@ void broadcast_module(Communicator &communicator, torch::nn::Module &module, int
 /// Every rank builds the same global stream (same data, same shuffling), so
 /// together they see each global batch exactly once: the reference's
 /// distributed sampler, without moving data between ranks.
+///
+/// The last batch of an epoch is usually short. Its B rows are split as
+/// evenly as they go: the first B % world_size ranks get one row more. With
+/// fewer rows than ranks some ranks get none; an evaluation stream allows
+/// that (the rank skips the batch and its loss counts for nothing), a
+/// training stream refuses it, since a rank without rows has no gradients
+/// to average.
 class RankShardStream final : public train::BatchStream {
 public:
-  RankShardStream(std::shared_ptr<train::BatchStream> global, int rank, int world_size);
+  enum class EmptyShare { Refuse, Allow };
+
+  RankShardStream(std::shared_ptr<train::BatchStream> global, int rank, int world_size,
+                  EmptyShare empty = EmptyShare::Refuse);
 
   data::Batch next() override;
   int64_t batches_per_epoch() const override { return global_->batches_per_epoch(); }
@@ -142,6 +152,7 @@ private:
   std::shared_ptr<train::BatchStream> global_;
   int rank_;
   int world_size_;
+  EmptyShare empty_;
 };
 
 } // namespace fgrt::dist
