@@ -270,8 +270,24 @@ int main(int argc, char **argv) {
   trefs->allow_extras();
   planCmd->allow_extras();
 
+  // `fgcc ... train ... -- ARGS`: everything after the first `--` belongs to
+  // the training program. CLI11 would first fill an empty config positional
+  // with it (the config came by -t), so it never reaches the parser.
+  std::vector<std::string> afterDashes;
+  int parsedArgc = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) != "--")
+      continue;
+    bool training = std::any_of(argv + 1, argv + i, [](const char *arg) { return std::string(arg) == "train"; });
+    if (training) {
+      afterDashes.assign(argv + i + 1, argv + argc);
+      parsedArgc = i;
+    }
+    break;
+  }
+
   try {
-    app.parse(argc, argv);
+    app.parse(parsedArgc, argv);
   } catch (const CLI::CallForHelp &e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion &e) {
@@ -307,13 +323,14 @@ int main(int argc, char **argv) {
       leftover.push_back(appPath);
     std::vector<std::string> extras;
     // Restore command-line order, which dynamic args need for `--x VALUE`.
-    for (int i = 1; i < argc; ++i) {
+    for (int i = 1; i < parsedArgc; ++i) {
       auto it = std::find(leftover.begin(), leftover.end(), argv[i]);
       if (it != leftover.end()) {
         extras.push_back(*it);
         leftover.erase(it);
       }
     }
+    trainOptions.programArgs.insert(trainOptions.programArgs.end(), afterDashes.begin(), afterDashes.end());
     int rc = runCommand(app, opts, defines, preserve, deleteComments, out, lsDirs, lsRecursive, format, extras, noDyn,
                         trainOptions, scheduleOptions, planOptions, docTopic, plotOptions);
     out.flush();
