@@ -138,12 +138,18 @@ double Trainer::pipeline_micro_step(const data::Batch &batch, double scale) {
   return executor.step(b.input_ids, b.labels, scale / static_cast<double>(microbatches), {b.position_ids});
 }
 
+bool Trainer::skips_eval_batch(const data::Batch &batch) const {
+  // The reference's pipeline drops the last, short batch of the eval data
+  // (dataloader_drop_last). The program of a pipeline config drops it also
+  // when it runs as one process, so its control run evaluates the rows its
+  // ranks do.
+  if (options_.stage_factories().empty())
+    return false;
+  return batch.input_ids.size(0) % options_.pipeline().microbatches() != 0;
+}
+
 std::optional<double> Trainer::pipeline_eval_batch(const data::Batch &batch) {
   const int64_t microbatches = options_.pipeline().microbatches();
-  // The reference's pipeline drops the last, short batch of the eval data
-  // (dataloader_drop_last); every rank skips it alike.
-  if (batch.input_ids.size(0) % microbatches != 0)
-    return std::nullopt;
   DeviceBatch b = to_device(batch, device_);
   dist::PipelineExecutor &executor = *pipeline_->executor;
   executor.set_boundary_shape({b.input_ids.size(0) / microbatches, b.input_ids.size(1), pipeline_->hidden_size});

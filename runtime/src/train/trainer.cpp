@@ -538,9 +538,13 @@ Metrics Trainer::evaluate() {
   // Data parallel: per batch, each rank's token-weighted loss and its
   // token count, so that a short last batch split unevenly (or leaving a
   // rank without rows) averages like the whole batch in one process.
-  torch::Tensor rank_sums = torch::zeros({std::max<int64_t>(batches, 1), 2}, torch::kFloat64);
+  torch::Tensor rank_sums;
+  if (data_parallel)
+    rank_sums = torch::zeros({std::max<int64_t>(batches, 1), 2}, torch::kFloat64);
   for (int64_t i = 0; i < batches; ++i) {
     data::Batch batch = eval_data_->next();
+    if (skips_eval_batch(batch))
+      continue;
     if (data_parallel) {
       int64_t tokens = batch.input_ids.size(0) == 0 ? 0 : batch.labels.slice(1, 1).ne(-100).sum().item<int64_t>();
       if (tokens > 0) {

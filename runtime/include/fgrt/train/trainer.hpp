@@ -265,6 +265,9 @@ private:
   void start_pipeline();
   double pipeline_micro_step(const data::Batch &batch, double scale);
   std::optional<double> pipeline_eval_batch(const data::Batch &batch);
+  /// Whether a pipeline config's program skips this eval batch, on its
+  /// ranks and when started as one process alike.
+  bool skips_eval_batch(const data::Batch &batch) const;
   double pipeline_gradient_norm();
   std::string save_pipeline_checkpoint();
   void load_pipeline_weights(const std::string &checkpoint);
