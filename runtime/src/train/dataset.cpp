@@ -136,19 +136,19 @@ data::PackOptions pack_options(const DatasetOptions &options, const tokenizer::T
 }
 
 std::shared_ptr<BatchStream> make_stream(std::vector<data::Example> examples, const tokenizer::Tokenizer &tok,
-                                         bool packed, int64_t batch_size, bool shuffle, uint64_t seed) {
+                                         bool packed, int64_t batch_size, bool shuffle, bool drop_last, uint64_t seed) {
   data::CollatorOptions collate;
   collate.packed_sequences(packed).eos_token_id(tok.eos_token_id().value_or(0));
   collate.pad_token_id(tok.pad_token_id() ? c10::optional<int64_t>(*tok.pad_token_id()) : c10::nullopt);
   data::DataLoaderOptions load;
-  load.batch_size(batch_size).shuffle(shuffle).seed(seed).drop_last(false);
+  load.batch_size(batch_size).shuffle(shuffle).seed(seed).drop_last(drop_last);
   return std::make_shared<LoaderStream>(
       data::DataLoader(std::move(examples), data::DataCollatorForCausalLM(collate), load));
 }
 
 } // namespace
 
-PreparedData prepare_data(const DatasetOptions &options, const TrainingArguments &args) {
+PreparedData prepare_data(const DatasetOptions &options, const TrainingArguments &args, bool whole_batches) {
   if (options.max_length() < 2)
     throw std::invalid_argument("max_length must be at least 2 (a token and the one it predicts)");
   if (options.eval_fraction() < 0 || options.eval_fraction() >= 1)
@@ -178,10 +178,10 @@ PreparedData prepare_data(const DatasetOptions &options, const TrainingArguments
     prepared.train_tokens += static_cast<int64_t>(e.input_ids.size());
   bool packed = options.packing() != "none";
   prepared.train = make_stream(std::move(train_blocks), tok, packed, args.per_device_train_batch_size(),
-                               /*shuffle=*/true, seed);
+                               /*shuffle=*/true, whole_batches, seed);
   if (!split.eval.empty())
     prepared.eval = make_stream(packer.pack_texts(split.eval, encode), tok, packed,
-                                args.per_device_eval_batch_size(), /*shuffle=*/false, seed);
+                                args.per_device_eval_batch_size(), /*shuffle=*/false, whole_batches, seed);
   return prepared;
 }
 

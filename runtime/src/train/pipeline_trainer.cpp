@@ -79,14 +79,20 @@ void Trainer::build_pipeline_stages() {
   model_ = container;
 }
 
+void Trainer::check_pipeline_batch() const {
+  // On the ranks and started as one process alike, so that the control run
+  // fails where the pipeline would.
+  const int64_t microbatches = options_.pipeline().microbatches();
+  for (const auto &[name, size] : {std::pair<const char *, int64_t>{"per_device_train_batch_size",
+                                                                    options_.args().per_device_train_batch_size()},
+                                   {"per_device_eval_batch_size", options_.args().per_device_eval_batch_size()}})
+    if (size % microbatches != 0)
+      throw std::invalid_argument(std::string(name) + " " + std::to_string(size) + " is not a multiple of the pipeline's " +
+                                  std::to_string(microbatches) + " microbatches");
+}
+
 void Trainer::start_pipeline() {
   dist::Communicator &comm = *options_.communicator();
-  const PipelineOptions &options = options_.pipeline();
-  if (options_.args().per_device_train_batch_size() % options.microbatches() != 0)
-    throw std::invalid_argument("per_device_train_batch_size " +
-                                std::to_string(options_.args().per_device_train_batch_size()) +
-                                " is not a multiple of the pipeline's " + std::to_string(options.microbatches()) +
-                                " microbatches");
   // Only the first stage knows the width of the activations; its rank
   // tells the others (one broadcast at setup, no per-message header).
   int64_t width = 0;
@@ -136,16 +142,6 @@ double Trainer::pipeline_micro_step(const data::Batch &batch, double scale) {
   // Each microbatch's loss is its mean; 1 / microbatches makes the sum the
   // batch's mean, `scale` the share of this micro-step in the optimizer step.
   return executor.step(b.input_ids, b.labels, scale / static_cast<double>(microbatches), {b.position_ids});
-}
-
-bool Trainer::skips_eval_batch(const data::Batch &batch) const {
-  // The reference's pipeline drops the last, short batch of the eval data
-  // (dataloader_drop_last). The program of a pipeline config drops it also
-  // when it runs as one process, so its control run evaluates the rows its
-  // ranks do.
-  if (options_.stage_factories().empty())
-    return false;
-  return batch.input_ids.size(0) % options_.pipeline().microbatches() != 0;
 }
 
 std::optional<double> Trainer::pipeline_eval_batch(const data::Batch &batch) {

@@ -175,7 +175,9 @@ bool Trainer::is_main_process() const { return !options_.communicator() || optio
 void Trainer::prepare_data_streams() {
   const std::shared_ptr<dist::Communicator> &comm = options_.communicator();
   if (!comm) {
-    PreparedData data = prepare_data(options_.data(), options_.args());
+    // A pipeline config's program started alone reads the batches its
+    // ranks would, so it is their control run.
+    PreparedData data = prepare_data(options_.data(), options_.args(), pipeline_config());
     train_data_ = std::move(data.train);
     eval_data_ = std::move(data.eval);
     tokenizer_ = std::move(data.tokenizer);
@@ -191,10 +193,10 @@ void Trainer::prepare_data_streams() {
   // then load it instead of racing to write the same files.
   PreparedData data;
   if (comm->rank() == 0)
-    data = prepare_data(options_.data(), global);
+    data = prepare_data(options_.data(), global, pipeline_config());
   comm->barrier();
   if (comm->rank() != 0)
-    data = prepare_data(options_.data(), global);
+    data = prepare_data(options_.data(), global, pipeline_config());
   tokenizer_ = std::move(data.tokenizer);
   if (pipelined()) {
     train_data_ = std::move(data.train);
@@ -249,6 +251,8 @@ void Trainer::setup() {
                          ? args.max_steps()
                          : static_cast<int64_t>(std::ceil(args.num_train_epochs() * steps_per_epoch_));
   std::vector<torch::Tensor> params = model.parameters();
+  if (pipeline_config())
+    check_pipeline_batch();
   if (pipelined()) {
     start_pipeline();
     estimate_pipeline_size();
@@ -422,7 +426,17 @@ torch::Tensor Trainer::compute_loss(const data::Batch &batch) {
   torch::Tensor labels = batch.labels.to(device_);
   torch::Tensor positions = batch.position_ids.defined() ? batch.position_ids.to(device_) : torch::Tensor();
   torch::Tensor logits = options_.model().forward<torch::Tensor>(input_ids, torch::Tensor(), positions);
-  return causal_lm_loss(logits, labels);
+  if (!pipeline_config())
+    return causal_lm_loss(logits, labels);
+  // A pipeline config's program started as one process optimises what its
+  // ranks do: the mean of the microbatches' mean losses, which differs from
+  // the batch's mean when microbatches hold different numbers of labels.
+  const int64_t microbatches = options_.pipeline().microbatches();
+  std::vector<torch::Tensor> logit_chunks = logits.chunk(microbatches), label_chunks = labels.chunk(microbatches);
+  torch::Tensor sum = causal_lm_loss(logit_chunks[0], label_chunks[0]);
+  for (size_t m = 1; m < logit_chunks.size(); ++m)
+    sum = sum + causal_lm_loss(logit_chunks[m], label_chunks[m]);
+  return sum / static_cast<double>(microbatches);
 }
 
 double Trainer::clip_and_measure_gradients() {
@@ -543,8 +557,6 @@ Metrics Trainer::evaluate() {
     rank_sums = torch::zeros({std::max<int64_t>(batches, 1), 2}, torch::kFloat64);
   for (int64_t i = 0; i < batches; ++i) {
     data::Batch batch = eval_data_->next();
-    if (skips_eval_batch(batch))
-      continue;
     if (data_parallel) {
       int64_t tokens = batch.input_ids.size(0) == 0 ? 0 : batch.labels.slice(1, 1).ne(-100).sum().item<int64_t>();
       if (tokens > 0) {

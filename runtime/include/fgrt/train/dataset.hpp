@@ -67,9 +67,12 @@ struct PreparedData {
   std::shared_ptr<const tokenizer::Tokenizer> tokenizer;
 };
 
-/// Builds the training and eval streams (batch sizes from `args`). Throws
-/// std::runtime_error naming the file or option on bad input.
-PreparedData prepare_data(const DatasetOptions &options, const TrainingArguments &args);
+/// Builds the training and eval streams (batch sizes from `args`). With
+/// `whole_batches`, both streams drop an epoch's short last batch: a
+/// pipeline splits every batch into its microbatches, and the reference
+/// forces dataloader_drop_last there. Throws std::runtime_error naming the
+/// file or option on bad input.
+PreparedData prepare_data(const DatasetOptions &options, const TrainingArguments &args, bool whole_batches = false);
 
 /// A stream of uniformly random token ids with every label kept, for
 /// throughput measurements (`--benchmark`).

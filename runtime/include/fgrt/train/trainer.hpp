@@ -265,9 +265,11 @@ private:
   void start_pipeline();
   double pipeline_micro_step(const data::Batch &batch, double scale);
   std::optional<double> pipeline_eval_batch(const data::Batch &batch);
-  /// Whether a pipeline config's program skips this eval batch, on its
-  /// ranks and when started as one process alike.
-  bool skips_eval_batch(const data::Batch &batch) const;
+  /// Whether this is a pipeline config's program (on its ranks, or started
+  /// as one process): its data streams then hold whole batches only.
+  bool pipeline_config() const { return !options_.stage_factories().empty(); }
+  /// Throws unless the train and eval batches split into the microbatches.
+  void check_pipeline_batch() const;
   double pipeline_gradient_norm();
   std::string save_pipeline_checkpoint();
   void load_pipeline_weights(const std::string &checkpoint);
