@@ -144,7 +144,7 @@ double Trainer::pipeline_micro_step(const data::Batch &batch, double scale) {
   return executor.step(b.input_ids, b.labels, scale / static_cast<double>(microbatches), {b.position_ids});
 }
 
-std::optional<double> Trainer::pipeline_eval_batch(const data::Batch &batch) {
+double Trainer::pipeline_eval_batch(const data::Batch &batch) {
   const int64_t microbatches = options_.pipeline().microbatches();
   DeviceBatch b = to_device(batch, device_);
   dist::PipelineExecutor &executor = *pipeline_->executor;

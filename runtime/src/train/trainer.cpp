@@ -563,11 +563,8 @@ Metrics Trainer::evaluate() {
         rank_sums[i][0] = compute_loss(batch).item<double>() * static_cast<double>(tokens);
         rank_sums[i][1] = static_cast<double>(tokens);
       }
-    } else if (!pipelined()) {
-      sum += compute_loss(batch).item<double>();
-      ++counted;
-    } else if (std::optional<double> loss = pipeline_eval_batch(batch)) {
-      sum += *loss;
+    } else {
+      sum += pipelined() ? pipeline_eval_batch(batch) : compute_loss(batch).item<double>();
       ++counted;
     }
   }

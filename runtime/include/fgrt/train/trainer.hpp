@@ -264,7 +264,7 @@ private:
   void build_pipeline_stages();
   void start_pipeline();
   double pipeline_micro_step(const data::Batch &batch, double scale);
-  std::optional<double> pipeline_eval_batch(const data::Batch &batch);
+  double pipeline_eval_batch(const data::Batch &batch);
   /// Whether this is a pipeline config's program (on its ranks, or started
   /// as one process): its data streams then hold whole batches only.
   bool pipeline_config() const { return !options_.stage_factories().empty(); }
