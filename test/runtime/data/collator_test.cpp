@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "error_message.hpp"
+#include "../error_of.hpp"
 #include "fgrt/data/collator.hpp"
 
 namespace {
 
 using namespace fgrt::data;
-using fgrt::data::testing::error_of;
+using fgrt::testing::error_of;
 using Rows = std::vector<std::vector<int64_t>>;
 
 /// A [rows, columns] int64 tensor from nested lists.

@@ -18,7 +18,7 @@
 
 #include <unistd.h>
 
-#include "error_message.hpp"
+#include "../error_of.hpp"
 #include "fgrt/data/corpus.hpp"
 #include "fgrt/data/random.hpp"
 
@@ -26,7 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace fgrt::data;
-using fgrt::data::testing::error_of;
+using fgrt::testing::error_of;
 using Docs = std::vector<std::string>;
 
 /// A file with `contents` in a fresh temporary directory, removed with it.

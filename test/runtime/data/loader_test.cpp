@@ -15,14 +15,14 @@
 #include <string>
 #include <vector>
 
-#include "error_message.hpp"
+#include "../error_of.hpp"
 #include "fgrt/data/loader.hpp"
 #include "fgrt/data/random.hpp"
 
 namespace {
 
 using namespace fgrt::data;
-using fgrt::data::testing::error_of;
+using fgrt::testing::error_of;
 using Indices = std::vector<int64_t>;
 
 /// `n` one-token examples whose token is their index.

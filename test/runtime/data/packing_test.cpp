@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "error_message.hpp"
+#include "../error_of.hpp"
 #include "fgrt/data/packing.hpp"
 #include "fgrt/data/random.hpp"
 #include "fgrt/data/synthetic_stories.hpp"
@@ -24,7 +24,7 @@
 namespace {
 
 using namespace fgrt::data;
-using fgrt::data::testing::error_of;
+using fgrt::testing::error_of;
 using Ids = std::vector<int64_t>;
 using Docs = std::vector<Ids>;
 

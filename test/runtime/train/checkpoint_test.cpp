@@ -14,7 +14,7 @@
 namespace fs = std::filesystem;
 using fgrt::train::CheckpointManager;
 
-using fgrt::train::test_support::error_of;
+using fgrt::testing::error_of;
 using fgrt::train::test_support::TempDir;
 
 namespace {

@@ -25,7 +25,7 @@ using namespace fgrt::train;
 using fgrt::optim::Multiopt;
 using fgrt::optim::MultioptRoute;
 
-using fgrt::train::test_support::error_of;
+using fgrt::testing::error_of;
 using fgrt::train::test_support::TempDir;
 
 namespace {

@@ -1,6 +1,8 @@
 // test_support.hpp - helpers shared by the training runtime's unit tests.
 #pragma once
 
+#include "../error_of.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -23,15 +25,5 @@ struct TempDir {
   }
   ~TempDir() { std::filesystem::remove_all(path); }
 };
-
-/// The message of the exception `f` throws ("" when it throws none).
-template <typename F> std::string error_of(F &&f) {
-  try {
-    f();
-  } catch (const std::exception &e) {
-    return e.what();
-  }
-  return "";
-}
 
 } // namespace fgrt::train::test_support
