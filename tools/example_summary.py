@@ -22,19 +22,23 @@ import statistics
 import sys
 
 
-def newest_log(output_dir):
+def run_logs(output_dir):
+    """The runs/*/trainer_logs.json of an output directory, oldest first."""
     logs = sorted(glob.glob(os.path.join(output_dir, "runs", "*", "trainer_logs.json")), key=os.path.getmtime)
     if not logs:
         sys.exit(f"example_summary: error: no runs/*/trainer_logs.json under {output_dir}")
-    return logs[-1]
+    return logs
+
+
+def newest_log(output_dir):
+    return run_logs(output_dir)[-1]
 
 
 def losses_by_step(output_dir):
     """Train loss per logged step over all runs of an output directory,
     oldest run first, so a resumed run's records follow its first run's."""
-    logs = sorted(glob.glob(os.path.join(output_dir, "runs", "*", "trainer_logs.json")), key=os.path.getmtime)
     losses = {}
-    for log in logs:
+    for log in run_logs(output_dir):
         with open(log) as f:
             for r in json.load(f):
                 if "loss" in r:
